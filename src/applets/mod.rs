@@ -1,0 +1,40 @@
+//! One module per applet; each has `pub fn main(Cursor) -> ExitCode`.
+
+pub mod padmin;
+pub mod pcheck;
+
+use std::process::ExitCode;
+
+use crate::args::Cursor;
+
+/// An applet: its name (and symlink name), entry point and one-line summary.
+pub struct Applet {
+    pub name: &'static str,
+    pub main: fn(Cursor) -> ExitCode,
+    pub summary: &'static str,
+}
+
+/// Every applet, in `mamori --list` order.
+pub const APPLETS: &[Applet] = &[
+    Applet {
+        name: "pcheck",
+        main: pcheck::main,
+        summary: "process monitor: restart dead processes named in a pfile",
+    },
+    Applet {
+        name: "padmin",
+        main: padmin::main,
+        summary: "show and control running pchecks",
+    },
+];
+
+/// The applet called `name`.
+pub fn find(name: &str) -> Option<&'static Applet> {
+    APPLETS.iter().find(|a| a.name == name)
+}
+
+/// Prints `applet: message` on stderr and returns `code`.
+pub fn fail(applet: &str, message: impl std::fmt::Display, code: u8) -> ExitCode {
+    eprintln!("{applet}: {message}");
+    ExitCode::from(code)
+}

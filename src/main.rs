@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    mamori::dispatch(std::env::args_os())
+}

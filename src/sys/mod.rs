@@ -1,0 +1,32 @@
+//! Every `unsafe` block and every raw libc call of mamori lives below this
+//! module; the rest of the crate sees safe wrappers. rustix covers what it
+//! can; libc is used for what rustix leaves out (SysV shm/sem, signalfd,
+//! sigprocmask, posix_spawn, localtime_r).
+#![allow(unsafe_code)]
+
+pub mod clock;
+pub mod ipc;
+pub mod procfs;
+pub mod signals;
+pub mod spawn;
+pub mod syslog;
+
+/// The last OS error as an `io::Error` (for libc calls that return -1).
+pub(crate) fn last_error() -> std::io::Error {
+    std::io::Error::last_os_error()
+}
+
+/// This process's pid.
+pub fn getpid() -> i32 {
+    rustix::process::getpid().as_raw_nonzero().get()
+}
+
+/// Whether this process runs with root's effective uid.
+pub fn is_root() -> bool {
+    rustix::process::geteuid().is_root()
+}
+
+/// Whether the fd is a terminal.
+pub fn isatty(fd: std::os::fd::BorrowedFd<'_>) -> bool {
+    rustix::termios::isatty(fd)
+}

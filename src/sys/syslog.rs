@@ -1,0 +1,135 @@
+//! A syslog client: RFC 3164 datagrams `<PRI>Mmm dd hh:mm:ss ident[pid]: text`
+//! to `/dev/log`, or to the socket named by `MAMORI_SYSLOG_SOCKET` (tests
+//! bind their own). When no socket answers, the line goes to stderr so that
+//! nothing is lost. Formatting uses a stack buffer: logging never allocates.
+
+use core::fmt::{self, Write as _};
+use std::os::fd::{AsFd, OwnedFd};
+
+use rustix::net::{AddressFamily, SendFlags, SocketAddrUnix, SocketType};
+
+/// Default socket of the system logger.
+pub const DEFAULT_SOCKET: &str = "/dev/log";
+/// Environment variable that replaces [`DEFAULT_SOCKET`].
+pub const SOCKET_ENV: &str = "MAMORI_SYSLOG_SOCKET";
+
+/// RFC 3164 facility `daemon`.
+const FACILITY_DAEMON: u8 = 3;
+
+/// Syslog severity (RFC 3164 §4.1.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    Crit = 2,
+    Err = 3,
+    Warning = 4,
+    Notice = 5,
+    Info = 6,
+}
+
+/// A line longer than this is cut: syslog daemons cut at 1024 or 2048 anyway.
+const LINE_MAX: usize = 2048;
+
+/// One process's connection to the system logger.
+pub struct Syslog {
+    ident: &'static str,
+    pid: i32,
+    addr: Option<SocketAddrUnix>,
+    sock: Option<OwnedFd>,
+    /// Also write every line to stderr (stderr is a terminal, or asked for).
+    echo: bool,
+}
+
+impl Syslog {
+    /// A logger for `ident` with this process's pid; the socket is found
+    /// from the environment, and connected lazily.
+    pub fn new(ident: &'static str) -> Syslog {
+        let path = std::env::var_os(SOCKET_ENV)
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| DEFAULT_SOCKET.into());
+        Syslog {
+            ident,
+            pid: super::getpid(),
+            addr: SocketAddrUnix::new(path.as_os_str()).ok(),
+            sock: None,
+            echo: false,
+        }
+    }
+
+    /// Also copy every line to stderr.
+    pub fn echo_to_stderr(&mut self, on: bool) {
+        self.echo = on;
+    }
+
+    /// The pid this logger stamps its lines with (refreshed after a fork).
+    pub fn set_pid(&mut self, pid: i32) {
+        self.pid = pid;
+    }
+
+    /// Logs one line; never fails and never allocates.
+    pub fn log(&mut self, severity: Severity, args: fmt::Arguments<'_>) {
+        let mut line = heapless::String::<LINE_MAX>::new();
+        let pri = FACILITY_DAEMON * 8 + severity as u8;
+        let _ = write!(line, "<{pri}>");
+        let _ = super::clock::write_syslog_stamp(&mut line, super::clock::now_unix());
+        let header_end = line.len();
+        let _ = write!(line, " {}[{}]: ", self.ident, self.pid);
+        let _ = line.write_fmt(args);
+        let sent = self.send(line.as_bytes());
+        if !sent || self.echo {
+            // stderr gets `ident[pid]: text`, without PRI and time stamp.
+            let text = &line.as_bytes()[header_end + 1..];
+            let stderr = rustix::stdio::stderr();
+            let _ = write_all(stderr, text);
+            let _ = write_all(stderr, b"\n");
+        }
+    }
+
+    fn send(&mut self, datagram: &[u8]) -> bool {
+        for _attempt in 0..2 {
+            if self.sock.is_none() {
+                self.sock = self.connect();
+            }
+            let Some(sock) = &self.sock else { return false };
+            match rustix::net::send(sock, datagram, SendFlags::NOSIGNAL) {
+                Ok(_) => return true,
+                // The logger restarted: reconnect once.
+                Err(_) => self.sock = None,
+            }
+        }
+        false
+    }
+
+    fn connect(&self) -> Option<OwnedFd> {
+        let addr = self.addr.as_ref()?;
+        let sock = rustix::net::socket_with(
+            AddressFamily::UNIX,
+            SocketType::DGRAM,
+            rustix::net::SocketFlags::CLOEXEC,
+            None,
+        )
+        .ok()?;
+        rustix::net::connect(&sock, addr).ok()?;
+        Some(sock)
+    }
+}
+
+/// Writes all of `buf` to `fd`, retrying on EINTR and short writes.
+pub fn write_all(fd: impl AsFd, mut buf: &[u8]) -> rustix::io::Result<()> {
+    while !buf.is_empty() {
+        match rustix::io::write(&fd, buf) {
+            Ok(0) => return Err(rustix::io::Errno::IO),
+            Ok(n) => buf = &buf[n..],
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// `log!(logger, Severity::Info, "fmt", args…)`.
+#[macro_export]
+macro_rules! log {
+    ($logger:expr, $sev:expr, $($arg:tt)+) => {
+        $logger.log($sev, format_args!($($arg)+))
+    };
+}

@@ -1,0 +1,50 @@
+//! Wire formats: pure codecs for the protocols the file-server monitors
+//! speak. No I/O, no allocation: a view borrows a byte buffer, a `Repr`
+//! holds validated fields, `emit` writes into a caller's buffer.
+//!
+//! Contract for every codec here (STYLE.md):
+//! - `View::new_checked(buf)` validates lengths once; after it succeeds no
+//!   accessor panics. Variable-length data is parsed with a cursor that
+//!   returns the unread rest, never by unchecked indexing.
+//! - Codes the peer sends are open enums (`enum_with_unknown!`): an unknown
+//!   value is data to report, not a parse failure.
+//! - Errors are small `Copy` enums per layer with a hand-written `Display`.
+
+/// Declares an open enum over an integer type: every named value becomes a
+/// variant and every other value `Unknown(raw)`, so decoding a code the
+/// peer sends never fails (after smoltcp's `enum_with_unknown!`).
+#[macro_export]
+macro_rules! enum_with_unknown {
+    (
+        $( #[$enum_attr:meta] )*
+        pub enum $name:ident($ty:ty) {
+            $( $( #[$variant_attr:meta] )* $variant:ident = $value:expr ),+ $(,)?
+        }
+    ) => {
+        $( #[$enum_attr] )*
+        #[derive(Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Clone, Copy)]
+        pub enum $name {
+            $( $( #[$variant_attr] )* $variant ),*,
+            /// A value this codec has no name for.
+            Unknown($ty),
+        }
+
+        impl ::core::convert::From<$ty> for $name {
+            fn from(value: $ty) -> Self {
+                match value {
+                    $( $value => $name::$variant ),*,
+                    other => $name::Unknown(other),
+                }
+            }
+        }
+
+        impl ::core::convert::From<$name> for $ty {
+            fn from(value: $name) -> Self {
+                match value {
+                    $( $name::$variant => $value ),*,
+                    $name::Unknown(other) => other,
+                }
+            }
+        }
+    };
+}
