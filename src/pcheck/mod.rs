@@ -92,6 +92,8 @@ struct Entry {
     retry_count: u32,
     rerun_time: i64,
     dirty: bool,
+    /// Set by a seek that adopted a new process for this entry.
+    found: bool,
 }
 
 impl Entry {
@@ -116,6 +118,7 @@ impl Entry {
             retry_count: 0,
             rerun_time: 0,
             dirty: true,
+            found: false,
         }
     }
 
@@ -544,6 +547,7 @@ impl Monitor {
                     let _ = e.shown.push(w.pid);
                 }
                 e.dirty = true;
+                e.found = true;
                 adopted_any = true;
                 log!(log, Severity::Info, "({} ,pid={}) Up", e.pent.name, p.pid);
             }
@@ -558,7 +562,9 @@ impl Monitor {
             if !e.is_due(now) {
                 continue;
             }
-            if !e.watched.is_empty() {
+            // Other instances of a same-name PENT may still run: only a
+            // newly adopted process ends the search.
+            if std::mem::take(&mut e.found) {
                 e.phase = Phase::Steady;
                 e.retry_count = 0;
                 continue;
