@@ -10,7 +10,10 @@ use common::*;
 fn list_names_every_applet() {
     let out = Command::new(MAMORI).arg("--list").output().unwrap();
     assert!(out.status.success());
-    let names: Vec<String> = stdout(&out).lines().map(|l| l.split_whitespace().next().unwrap().to_string()).collect();
+    let names: Vec<String> = stdout(&out)
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .collect();
     assert_eq!(names, ["pcheck", "padmin"]);
 }
 
@@ -20,15 +23,30 @@ fn install_makes_symlinks_that_dispatch() {
     let bin = w.path("bin");
     std::fs::create_dir(&bin).unwrap();
     std::fs::write(bin.join("padmin"), "not ours").unwrap();
-    let out = Command::new(MAMORI).args(["install", bin.to_str().unwrap()]).output().unwrap();
-    assert!(!out.status.success(), "a regular file in the way is reported");
+    let out = Command::new(MAMORI)
+        .args(["install", bin.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "a regular file in the way is reported"
+    );
     assert!(stderr(&out).contains("exists and is not a symlink; left alone"));
-    assert_eq!(std::fs::read_to_string(bin.join("padmin")).unwrap(), "not ours");
+    assert_eq!(
+        std::fs::read_to_string(bin.join("padmin")).unwrap(),
+        "not ours"
+    );
     std::fs::remove_file(bin.join("padmin")).unwrap();
-    let out = Command::new(MAMORI).args(["install", bin.to_str().unwrap()]).output().unwrap();
+    let out = Command::new(MAMORI)
+        .args(["install", bin.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     // Called as `pcheck`, the binary is pcheck.
-    let out = Command::new(bin.join("pcheck")).arg("--help").output().unwrap();
+    let out = Command::new(bin.join("pcheck"))
+        .arg("--help")
+        .output()
+        .unwrap();
     assert!(stdout(&out).starts_with("usage: pcheck -f PFILE"));
     let out = Command::new(bin.join("padmin")).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -39,7 +57,10 @@ fn install_makes_symlinks_that_dispatch() {
 fn unknown_applet_is_one_line_and_non_zero() {
     let out = Command::new(MAMORI).arg("frobnicate").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(stderr(&out), "mamori: unknown applet \"frobnicate\" (mamori --list)\n");
+    assert_eq!(
+        stderr(&out),
+        "mamori: unknown applet \"frobnicate\" (mamori --list)\n"
+    );
 }
 
 #[test]
@@ -48,9 +69,15 @@ fn the_release_build_is_static() {
     let out = Command::new("file").arg(MAMORI).output();
     if let Ok(out) = out {
         let text = stdout(&out);
-        assert!(text.contains("statically linked") || text.contains("static-pie"), "{text}");
+        assert!(
+            text.contains("statically linked") || text.contains("static-pie"),
+            "{text}"
+        );
     } else {
         let elf = std::fs::read(MAMORI).unwrap();
-        assert!(!elf.windows(b"ld-linux".len()).any(|w| w == b"ld-linux"), "dynamic loader referenced");
+        assert!(
+            !elf.windows(b"ld-linux".len()).any(|w| w == b"ld-linux"),
+            "dynamic loader referenced"
+        );
     }
 }

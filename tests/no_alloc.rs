@@ -101,17 +101,42 @@ fn main() {
     let config = mamori::pfile::load(&pfile, false).unwrap();
     let mut monitor = Monitor::start(config, false, Syslog::new("pcheck")).unwrap();
     let mut scanner = Scanner::new().unwrap();
-    assert!(turn_until(&mut monitor, &log, b"Try to restart", Duration::from_secs(5)));
-    assert!(turn_until(&mut monitor, &log, b") Up", Duration::from_secs(5)));
+    assert!(turn_until(
+        &mut monitor,
+        &log,
+        b"Try to restart",
+        Duration::from_secs(5)
+    ));
+    assert!(turn_until(
+        &mut monitor,
+        &log,
+        b") Up",
+        Duration::from_secs(5)
+    ));
 
     COUNTING.store(true, Ordering::SeqCst);
     let mut cycles = 0;
     for _ in 0..5 {
         let pid = find(&mut scanner, name.as_bytes()).expect("daemon running");
         mamori::sys::signals::kill(pid, mamori::sys::signals::SIGKILL).unwrap();
-        assert!(turn_until(&mut monitor, &log, b"] Down", Duration::from_secs(5)));
-        assert!(turn_until(&mut monitor, &log, b"Try to restart", Duration::from_secs(5)));
-        assert!(turn_until(&mut monitor, &log, b") Up", Duration::from_secs(5)));
+        assert!(turn_until(
+            &mut monitor,
+            &log,
+            b"] Down",
+            Duration::from_secs(5)
+        ));
+        assert!(turn_until(
+            &mut monitor,
+            &log,
+            b"Try to restart",
+            Duration::from_secs(5)
+        ));
+        assert!(turn_until(
+            &mut monitor,
+            &log,
+            b") Up",
+            Duration::from_secs(5)
+        ));
         cycles += 1;
     }
     // Idle turns: mailbox checks every 50 ms.

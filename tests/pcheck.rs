@@ -19,7 +19,10 @@ fn up_pid(line: &str) -> i32 {
 fn field<'a>(block: &'a str, key: &str) -> &'a str {
     block
         .lines()
-        .find_map(|l| l.strip_prefix(key).and_then(|r| r.trim_start().strip_prefix("= ")))
+        .find_map(|l| {
+            l.strip_prefix(key)
+                .and_then(|r| r.trim_start().strip_prefix("= "))
+        })
         .unwrap_or_else(|| panic!("no {key} in\n{block}"))
 }
 
@@ -37,7 +40,10 @@ fn seed_tutorial_start_show_restart_retry_over_reload_shutdown() {
     let mut w = World::new("tut");
     let d = w.name.clone();
     let script = w.restart_script("restart_crond.sh", &d, 0);
-    let pfile = w.pfile(FAST, &[format!("{d}:{}:86400:3:continue", script.display())]);
+    let pfile = w.pfile(
+        FAST,
+        &[format!("{d}:{}:86400:3:continue", script.display())],
+    );
     let pfile_s = pfile.display().to_string();
     let first = w.start_daemon(&d);
 
@@ -115,7 +121,10 @@ fn seed_tutorial_start_show_restart_retry_over_reload_shutdown() {
     let manual = w.start_daemon(&d);
     let out = w.run("padmin", &["-f", &pfile_s, "-c", "reload"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    w.wait_log(&format!("Command execute. [reload] pfile={pfile_s}"), 5 * SEC);
+    w.wait_log(
+        &format!("Command execute. [reload] pfile={pfile_s}"),
+        5 * SEC,
+    );
     w.wait_log(&format!("({d} ,pid={manual}) Up"), 5 * SEC);
     let pent = stdout(&w.run("padmin", &["-f", &pfile_s, "-c", "show", "pent"]));
     assert_eq!(field(&pent, "proc_sts"), "AVAIL");
@@ -135,7 +144,10 @@ fn seed_tutorial_start_show_restart_retry_over_reload_shutdown() {
     assert!(!segment_exists(w.key));
     let dump = std::fs::read_to_string(w.dir.join(format!("pcheck_dump_0x{:08x}", w.key))).unwrap();
     assert!(dump.contains(&format!("pname          = {d}")), "{dump}");
-    assert!(dump.contains(&format!("pid            = {manual}")), "{dump}");
+    assert!(
+        dump.contains(&format!("pid            = {manual}")),
+        "{dump}"
+    );
     assert_eq!(pids_named(&d), vec![manual]);
 }
 
@@ -152,7 +164,11 @@ fn retry_over_exit_ends_pcheck_with_failure() {
     kill(pids_named(&d)[0], "-KILL");
     w.wait_log(&format!("({d}) RETRY_OVER:EXIT"), 5 * SEC);
     let st = w.wait_pcheck(pc, 5 * SEC).expect("pcheck did not exit");
-    assert_eq!(st.code(), Some(1), "exit action must fail so the cluster fails over");
+    assert_eq!(
+        st.code(),
+        Some(1),
+        "exit action must fail so the cluster fails over"
+    );
     assert!(!segment_exists(w.key));
 }
 
@@ -215,7 +231,10 @@ fn restart_that_starts_nothing_counts_after_monitor_try_count_lookups() {
     w.spawn_pcheck(&pfile, &[]);
     w.wait_log(&format!("({d} ,pid={first}) Up"), 5 * SEC);
     kill(first, "-TERM");
-    w.wait_log(&format!("Process [{d}] not found after 2 look-ups"), 5 * SEC);
+    w.wait_log(
+        &format!("Process [{d}] not found after 2 look-ups"),
+        5 * SEC,
+    );
     w.wait_log(&format!("({d}) RETRY_OVER:CONTINUE"), 5 * SEC);
 }
 
@@ -226,7 +245,10 @@ fn missing_at_start_is_restarted_after_the_lookups() {
     let script = w.restart_script("r.sh", &d, 0);
     let pfile = w.pfile(FAST, &[format!("{d}:{}:60:3:continue", script.display())]);
     w.spawn_pcheck(&pfile, &[]);
-    w.wait_log(&format!("Process [{d}] not found after 2 look-ups"), 5 * SEC);
+    w.wait_log(
+        &format!("Process [{d}] not found after 2 look-ups"),
+        5 * SEC,
+    );
     w.wait_log(&format!("Try to restart ({d})"), SEC);
     let line = w.wait_log(&format!("({d} ,pid="), 5 * SEC);
     assert_eq!(pids_named(&d), vec![up_pid(&line)]);
@@ -241,8 +263,20 @@ fn every_process_with_the_name_is_watched() {
     let pids: Vec<i32> = (0..3).map(|_| w.start_daemon(&d)).collect();
     w.spawn_pcheck(&pfile, &[]);
     w.wait_log_count(&format!("({d} ,pid="), 3, 5 * SEC);
-    let pent = stdout(&w.run("padmin", &["-f", w.path("pfile").to_str().unwrap(), "-c", "show", "pent"]));
-    let mut shown: Vec<i32> = field(&pent, "pid").split(' ').map(|p| p.parse().unwrap()).collect();
+    let pent = stdout(&w.run(
+        "padmin",
+        &[
+            "-f",
+            w.path("pfile").to_str().unwrap(),
+            "-c",
+            "show",
+            "pent",
+        ],
+    ));
+    let mut shown: Vec<i32> = field(&pent, "pid")
+        .split(' ')
+        .map(|p| p.parse().unwrap())
+        .collect();
     shown.sort();
     let mut want = pids.clone();
     want.sort();
@@ -282,7 +316,11 @@ fn sigterm_shuts_down_like_padmin() {
     w.wait_log("Shutdown pcheck", SEC);
     assert!(!segment_exists(w.key));
     assert!(w.dir.join(format!("pcheck_dump_0x{:08x}", w.key)).exists());
-    assert_eq!(pids_named(&d), vec![first], "watched processes stay running");
+    assert_eq!(
+        pids_named(&d),
+        vec![first],
+        "watched processes stay running"
+    );
 }
 
 #[test]
@@ -298,8 +336,14 @@ fn a_second_pcheck_on_a_live_key_is_refused() {
     assert_eq!(out.status.code(), Some(3));
     let err = stderr(&out);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains(&format!("IPCKEY is in use by pcheck[{pc}]")), "{err}");
-    assert!(w.wait_pcheck(pc, Duration::from_millis(100)).is_none(), "first pcheck must keep running");
+    assert!(
+        err.contains(&format!("IPCKEY is in use by pcheck[{pc}]")),
+        "{err}"
+    );
+    assert!(
+        w.wait_pcheck(pc, Duration::from_millis(100)).is_none(),
+        "first pcheck must keep running"
+    );
 }
 
 #[test]
@@ -327,7 +371,10 @@ fn malformed_pfiles_are_refused_with_file_and_line() {
         ("x:-:60:3:explode", ":7: action \"explode\""),
         ("x:-:sixty:3:continue", ":7: GRACE \"sixty\""),
         ("x:-:60:many:continue", ":7: retries \"many\""),
-        ("x:/no/such/script:60:3:continue", ":7: restart program /no/such/script"),
+        (
+            "x:/no/such/script:60:3:continue",
+            ":7: restart program /no/such/script",
+        ),
         ("x:-:60:3", ":7: PENT needs 5 fields"),
     ];
     for (pent, want) in cases {
@@ -336,7 +383,10 @@ fn malformed_pfiles_are_refused_with_file_and_line() {
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{pent}: {err}");
         assert_eq!(err.lines().count(), 1, "{err}");
-        assert!(err.starts_with(&format!("pcheck: {}{want}", pfile.display())), "{pent}: {err}");
+        assert!(
+            err.starts_with(&format!("pcheck: {}{want}", pfile.display())),
+            "{pent}: {err}"
+        );
         assert!(!segment_exists(w.key), "nothing may be created");
     }
     let pfile = w.pfile("MONITOR_INTERVAL 0\n", &[format!("{d}:-:60:3:continue")]);
@@ -344,7 +394,10 @@ fn malformed_pfiles_are_refused_with_file_and_line() {
     assert!(err.contains(":3: MONITOR_INTERVAL \"0\""), "{err}");
     let out = w.run("pcheck", &["-f", "/no/such/pfile"]);
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(stderr(&out), "pcheck: /no/such/pfile: No such file or directory\n");
+    assert_eq!(
+        stderr(&out),
+        "pcheck: /no/such/pfile: No such file or directory\n"
+    );
     let out = w.run("pcheck", &[]);
     assert_eq!(out.status.code(), Some(2));
 }
@@ -354,7 +407,10 @@ fn as_root_a_restart_script_others_can_write_is_refused() {
     let w = World::new("perm");
     let d = w.name.clone();
     let script = w.restart_script("r.sh", &d, 0);
-    std::os::unix::fs::PermissionsExt::set_mode(&mut std::fs::metadata(&script).unwrap().permissions(), 0o777);
+    std::os::unix::fs::PermissionsExt::set_mode(
+        &mut std::fs::metadata(&script).unwrap().permissions(),
+        0o777,
+    );
     std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
     let pfile = w.pfile(FAST, &[format!("{d}:{}:60:3:continue", script.display())]);
     let out = w.run("pcheck", &["-f", pfile.to_str().unwrap()]);
@@ -362,11 +418,19 @@ fn as_root_a_restart_script_others_can_write_is_refused() {
     if root {
         assert_eq!(out.status.code(), Some(2));
         let err = stderr(&out);
-        assert!(err.contains("writable by group or others (mode 0777)"), "{err}");
-        std::fs::set_permissions(&pfile, std::os::unix::fs::PermissionsExt::from_mode(0o666)).unwrap();
-        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        assert!(
+            err.contains("writable by group or others (mode 0777)"),
+            "{err}"
+        );
+        std::fs::set_permissions(&pfile, std::os::unix::fs::PermissionsExt::from_mode(0o666))
+            .unwrap();
+        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
         let err = stderr(&w.run("pcheck", &["-f", pfile.to_str().unwrap()]));
-        assert!(err.contains("pfile: writable by group or others (mode 0666)"), "{err}");
+        assert!(
+            err.contains("pfile: writable by group or others (mode 0666)"),
+            "{err}"
+        );
     } else {
         // Only root's pcheck runs scripts with root's power; others may.
         assert_ne!(out.status.code(), Some(2));
@@ -389,7 +453,10 @@ fn padmin_errors_are_one_line_and_non_zero() {
     let p = pfile.to_str().unwrap();
     let out = w.run("padmin", &["-f", p, "-c", "show", "param"]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(stderr(&out), format!("padmin: no pcheck is running with pfile {p}\n"));
+    assert_eq!(
+        stderr(&out),
+        format!("padmin: no pcheck is running with pfile {p}\n")
+    );
     let out = w.run("padmin", &["-f", p, "-c", "explode"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).starts_with("padmin: unknown command \"explode\""));
@@ -408,7 +475,11 @@ fn reload_with_a_broken_pfile_is_refused_and_monitoring_goes_on() {
     w.pfile(FAST, &[format!("{d}:-:60:3:bogus")]);
     let out = w.run("padmin", &["-f", pfile.to_str().unwrap(), "-c", "reload"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains(":7: action \"bogus\""), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(":7: action \"bogus\""),
+        "{}",
+        stderr(&out)
+    );
     assert!(w.wait_pcheck(pc, Duration::from_millis(50)).is_none());
     kill(first, "-TERM");
     w.wait_log(&format!("Process [{d}, pid={first}] Down"), 5 * SEC);
@@ -419,7 +490,10 @@ fn a_hundred_restarts_leave_no_zombie_and_no_fd_growth() {
     let mut w = World::new("hundred");
     let d = w.name.clone();
     let script = w.restart_script("r.sh", &d, 0);
-    let pfile = w.pfile(FAST, &[format!("{d}:{}:1:100000:continue", script.display())]);
+    let pfile = w.pfile(
+        FAST,
+        &[format!("{d}:{}:1:100000:continue", script.display())],
+    );
     w.start_daemon(&d);
     let pc = w.spawn_pcheck(&pfile, &[]);
     w.wait_log(&format!("({d} ,pid="), 5 * SEC);

@@ -84,6 +84,7 @@ pub fn main(mut args: Cursor) -> ExitCode {
         }
         Err(e) => return fail("pcheck", format_args!("{shown}: {e}"), status::KEY_IN_USE),
     };
+    crate::sys::mem::trim_startup_pages();
     let end = monitor.run();
     monitor.finish(end);
     ExitCode::from(exit_code(end))

@@ -108,9 +108,19 @@ impl Shm {
         if end > self.size {
             return None;
         }
-        // SAFETY: in bounds (checked above); `T: Plain` accepts any bytes;
-        // read_unaligned copes with any offset.
-        Some(unsafe { core::ptr::read_volatile(self.addr.add(offset).cast::<T>()) })
+        let mut out = core::mem::MaybeUninit::<T>::uninit();
+        // SAFETY: in bounds (checked above); `T: Plain` accepts any bytes,
+        // so the copy initialises `out`. A plain copy, not volatile: the
+        // semaphore orders access, and a volatile read of a large struct
+        // compiles to kilobytes of byte loads.
+        unsafe {
+            core::ptr::copy_nonoverlapping(
+                self.addr.add(offset),
+                out.as_mut_ptr().cast::<u8>(),
+                size_of::<T>(),
+            );
+            Some(out.assume_init())
+        }
     }
 
     /// Copies `value` into the segment at `offset`; false when it does not
@@ -125,7 +135,13 @@ impl Shm {
         // SAFETY: in bounds; the segment is attached read-write by the
         // writer (a read-only attachment would fault, and only the owner
         // and padmin's mailbox write).
-        unsafe { core::ptr::write_volatile(self.addr.add(offset).cast::<T>(), *value) };
+        unsafe {
+            core::ptr::copy_nonoverlapping(
+                (value as *const T).cast::<u8>(),
+                self.addr.add(offset),
+                size_of::<T>(),
+            )
+        };
         true
     }
 

@@ -43,7 +43,9 @@ impl World {
         std::thread::spawn(move || {
             let mut buf = [0u8; 4096];
             while let Ok(n) = sock.recv(&mut buf) {
-                sink.lock().unwrap().push(String::from_utf8_lossy(&buf[..n]).into_owned());
+                sink.lock()
+                    .unwrap()
+                    .push(String::from_utf8_lossy(&buf[..n]).into_owned());
             }
         });
         World {
@@ -168,11 +170,19 @@ impl World {
             let hits: Vec<&String> = lines.iter().filter(|l| l.contains(needle)).collect();
             (hits.len() >= count).then(|| hits[count - 1].clone())
         })
-        .unwrap_or_else(|| panic!("no {count}× log line with {needle:?}; log:\n{}", self.log_lines().join("\n")))
+        .unwrap_or_else(|| {
+            panic!(
+                "no {count}× log line with {needle:?}; log:\n{}",
+                self.log_lines().join("\n")
+            )
+        })
     }
 
     pub fn count_log(&self, needle: &str) -> usize {
-        self.log_lines().iter().filter(|l| l.contains(needle)).count()
+        self.log_lines()
+            .iter()
+            .filter(|l| l.contains(needle))
+            .count()
     }
 }
 
@@ -208,8 +218,12 @@ pub fn wait_until<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Optio
 pub fn pids_named(name: &str) -> Vec<i32> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
-        let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else { continue };
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+            continue;
+        };
         let argv0 = cmdline.split(|&b| b == 0).next().unwrap_or_default();
         if argv0 == name.as_bytes() && !is_zombie(pid) {
             out.push(pid);
@@ -221,7 +235,10 @@ pub fn pids_named(name: &str) -> Vec<i32> {
 pub fn is_zombie(pid: i32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
-        .and_then(|s| s.rsplit_once(')').map(|(_, r)| r.trim_start().starts_with('Z')))
+        .and_then(|s| {
+            s.rsplit_once(')')
+                .map(|(_, r)| r.trim_start().starts_with('Z'))
+        })
         .unwrap_or(false)
 }
 
@@ -229,9 +246,15 @@ pub fn is_zombie(pid: i32) -> bool {
 pub fn zombie_children(pid: u32) -> usize {
     let mut n = 0;
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(p) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) else { continue };
-        let Some((_, rest)) = stat.rsplit_once(')') else { continue };
+        let Ok(p) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) else {
+            continue;
+        };
+        let Some((_, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
         let f: Vec<&str> = rest.split_whitespace().collect();
         if f.first() == Some(&"Z") && f.get(1) == Some(&pid.to_string().as_str()) {
             n += 1;
@@ -241,7 +264,9 @@ pub fn zombie_children(pid: u32) -> usize {
 }
 
 pub fn fd_count(pid: u32) -> usize {
-    std::fs::read_dir(format!("/proc/{pid}/fd")).map(|d| d.count()).unwrap_or(0)
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|d| d.count())
+        .unwrap_or(0)
 }
 
 pub fn kill_named(name: &str) {
@@ -251,7 +276,10 @@ pub fn kill_named(name: &str) {
 }
 
 pub fn kill(pid: i32, sig: &str) {
-    let st = Command::new("kill").args([sig, &pid.to_string()]).status().unwrap();
+    let st = Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .unwrap();
     assert!(st.success(), "kill {sig} {pid}");
 }
 
@@ -261,7 +289,12 @@ pub fn segment_exists(key: u32) -> bool {
         .unwrap()
         .lines()
         .skip(1)
-        .any(|l| l.split_whitespace().next().and_then(|k| k.parse::<i64>().ok()) == Some(key as i32 as i64))
+        .any(|l| {
+            l.split_whitespace()
+                .next()
+                .and_then(|k| k.parse::<i64>().ok())
+                == Some(key as i32 as i64)
+        })
 }
 
 pub fn stdout(o: &Output) -> String {

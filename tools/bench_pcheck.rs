@@ -1,0 +1,595 @@
+//! Benchmark of pcheck against the peers on this machine (issue: pcheck
+//! and padmin). Run through `tools/bench-pcheck`, as root.
+//!
+//! Every supervisor restarts the same `stamp` service (tools/stamp.c, no
+//! libc), which writes CLOCK_MONOTONIC at its first instruction: latency = that stamp minus the
+//! time just before `kill -9`. Also: pcheck's death → `Down` logged (time
+//! the bench's syslog socket received the line), RSS/PSS with 1 and 1000
+//! PENTs, CPU over a window with 1000 healthy watched processes, and
+//! `padmin -c show pent` wall time with 1000 PENTs.
+
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixDatagram;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn mono_ns() -> u128 {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
+    t.tv_sec as u128 * 1_000_000_000 + t.tv_nsec as u128
+}
+
+fn env_num(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn stamps(file: &Path) -> Vec<u128> {
+    std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.parse().ok())
+        .collect()
+}
+
+fn wait_until<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let end = Instant::now() + limit;
+    loop {
+        if let Some(v) = f() {
+            return Some(v);
+        }
+        if Instant::now() > end {
+            return None;
+        }
+        std::thread::sleep(Duration::from_micros(500));
+    }
+}
+
+/// (pid, ppid, cmdline) of every process.
+fn processes() -> Vec<(i32, i32, String)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        let Some((_, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        if f.first() == Some(&"Z") {
+            continue;
+        }
+        let ppid = f.get(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+        let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+        out.push((pid, ppid, cmd));
+    }
+    out
+}
+
+fn pid_with(cmd_part: &str) -> Option<i32> {
+    processes()
+        .into_iter()
+        .find(|(_, _, c)| c.contains(cmd_part))
+        .map(|p| p.0)
+}
+
+fn kill_all_with(cmd_part: &str) {
+    for (pid, _, c) in processes() {
+        if c.contains(cmd_part) {
+            let _ = mamori::sys::signals::kill(pid, mamori::sys::signals::SIGKILL);
+        }
+    }
+}
+
+/// (Rss, Pss) in kB.
+fn rss_pss(pid: u32) -> (u64, u64) {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+    let get = |k: &str| {
+        text.lines()
+            .find(|l| l.starts_with(k))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (get("Rss:"), get("Pss:"))
+}
+
+/// CPU time on a CPU, ns (/proc/PID/schedstat, first field).
+fn cpu_ns(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/schedstat"))
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
+        .unwrap_or(0)
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    if v.is_empty() {
+        f64::NAN
+    } else {
+        v[v.len() / 2]
+    }
+}
+
+fn max(v: &[f64]) -> f64 {
+    v.iter().cloned().fold(f64::NAN, f64::max)
+}
+
+struct Syslog {
+    lines: Arc<Mutex<Vec<(u128, String)>>>,
+    path: PathBuf,
+}
+
+impl Syslog {
+    fn new(path: PathBuf) -> Syslog {
+        let sock = UnixDatagram::bind(&path).unwrap();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&lines);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = sock.recv(&mut buf) {
+                let t = mono_ns();
+                sink.lock()
+                    .unwrap()
+                    .push((t, String::from_utf8_lossy(&buf[..n]).into_owned()));
+            }
+        });
+        Syslog { lines, path }
+    }
+
+    fn count(&self, needle: &str) -> usize {
+        self.lines
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, l)| l.contains(needle))
+            .count()
+    }
+
+    /// Receive time of the `n`th (1-based) line holding `needle`.
+    fn nth(&self, needle: &str, n: usize) -> Option<u128> {
+        self.lines
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, l)| l.contains(needle))
+            .nth(n - 1)
+            .map(|(t, _)| *t)
+    }
+}
+
+struct Env {
+    dir: PathBuf,
+    mamori: PathBuf,
+    stamp: PathBuf,
+}
+
+impl Env {
+    fn mamori(&self, log: &Syslog) -> Command {
+        let mut c = Command::new(&self.mamori);
+        c.env("MAMORI_SYSLOG_SOCKET", &log.path)
+            .env("MAMORI_DUMP_DIR", &self.dir);
+        c
+    }
+}
+
+/// Kills the service `kills` times; returns kill → new stamp latencies in
+/// ms. `find` gives the live service pid; `settle` runs after each restart.
+fn kill_loop(
+    file: &Path,
+    kills: usize,
+    find: &dyn Fn() -> Option<i32>,
+    settle: &mut dyn FnMut(usize, u128),
+) -> Vec<f64> {
+    let mut out = Vec::new();
+    for i in 0..kills {
+        let Some(pid) = wait_until(Duration::from_secs(10), || find()) else {
+            eprintln!("  service not found before kill {i}");
+            break;
+        };
+        let before = stamps(file).len();
+        let t0 = mono_ns();
+        mamori::sys::signals::kill(pid, mamori::sys::signals::SIGKILL).unwrap();
+        let Some(stamp) = wait_until(Duration::from_secs(10), || {
+            stamps(file).get(before).copied()
+        }) else {
+            eprintln!("  no restart after kill {i}");
+            break;
+        };
+        out.push((stamp.saturating_sub(t0)) as f64 / 1e6);
+        settle(i, t0);
+    }
+    out
+}
+
+struct Peer {
+    name: &'static str,
+    latencies: Vec<f64>,
+    pss_kb: u64,
+}
+
+fn bench_supervisor(
+    env: &Env,
+    name: &'static str,
+    argv: &[&str],
+    svdir: &Path,
+    file: &Path,
+    kills: usize,
+    gap: Duration,
+) -> Option<Peer> {
+    let mut child = Command::new(argv[0])
+        .args(&argv[1..])
+        .arg(svdir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let sup = child.id() as i32;
+    let file_s = file.display().to_string();
+    let find = || {
+        processes()
+            .into_iter()
+            .find(|(_, pp, c)| *pp == sup && c.contains(&file_s))
+            .map(|p| p.0)
+    };
+    wait_until(Duration::from_secs(10), find)?;
+    std::thread::sleep(gap);
+    let pss = rss_pss(sup as u32).1;
+    let lat = kill_loop(file, kills, &find, &mut |_, _| std::thread::sleep(gap));
+    let _ = child.kill();
+    let _ = child.wait();
+    kill_all_with(&file_s);
+    let _ = env;
+    Some(Peer {
+        name,
+        latencies: lat,
+        pss_kb: pss,
+    })
+}
+
+fn service_dir(dir: &Path, stamp: &Path, file: &Path) -> PathBuf {
+    let sv = dir.join("sv");
+    std::fs::create_dir_all(&sv).unwrap();
+    let run = sv.join("run");
+    std::fs::write(
+        &run,
+        format!("#!/bin/sh\nexec {} {}\n", stamp.display(), file.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o755)).unwrap();
+    sv
+}
+
+fn main() {
+    let kills = env_num("BENCH_KILLS", 50);
+    let peer_kills = env_num("BENCH_PEER_KILLS", 20);
+    let cpu_secs = env_num("BENCH_CPU_SECS", 60);
+    let many = env_num("BENCH_PENTS", 1000);
+    let exe = std::env::current_exe().unwrap();
+    let root = exe.parent().unwrap().parent().unwrap();
+    let dir = std::env::temp_dir().join(format!("mamori-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let stamp = std::env::var_os("BENCH_STAMP")
+        .map(PathBuf::from)
+        .expect("BENCH_STAMP: path of the built tools/stamp.c");
+    let env = Env {
+        dir: dir.clone(),
+        mamori: root.join("mamori"),
+        stamp,
+    };
+    let log = Syslog::new(dir.join("log.sock"));
+    let size = std::fs::metadata(&env.mamori).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "# pcheck benchmark ({} kills for pcheck, {} per peer; binary {} kB)\n",
+        kills,
+        peer_kills,
+        size / 1024
+    );
+
+    // 1. pcheck: kill → Down logged, kill → restart exec'd (stamp).
+    let file = dir.join("stamps-pcheck");
+    let file_s = file.display().to_string();
+    let pfile = dir.join("pfile1");
+    std::fs::write(&pfile, format!(
+        "IPCKEY 0x6dbe0001\nMSG_CHECK_INTERVAL 5\nMONITOR_INTERVAL 1\nstamp:{} {} daemon:1:100000:continue\n",
+        env.stamp.display(), file_s)).unwrap();
+    Command::new(&env.stamp)
+        .arg(&file)
+        .arg("daemon")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    let mut pcheck: Child = env
+        .mamori(&log)
+        .arg("pcheck")
+        .arg("-f")
+        .arg(&pfile)
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until(Duration::from_secs(5), || {
+        (log.count(") Up") >= 1).then_some(())
+    })
+    .expect("pcheck did not find stamp");
+    let find = || pid_with(&format!("{file_s} daemon"));
+    let mut down = Vec::new();
+    let mut up = Vec::new();
+    let restart = kill_loop(&file, kills, &find, &mut |i, t0| {
+        if let Some(t) = wait_until(Duration::from_secs(5), || log.nth("] Down", i + 1)) {
+            down.push((t - t0) as f64 / 1e6);
+        }
+        if let Some(t) = wait_until(Duration::from_secs(5), || log.nth(") Up", i + 2)) {
+            up.push((t - t0) as f64 / 1e6);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    });
+    let (rss1, pss1) = rss_pss(pcheck.id());
+    let _ = mamori::sys::signals::kill(pcheck.id() as i32, mamori::sys::signals::SIGTERM);
+    let _ = pcheck.wait();
+    kill_all_with(&file_s);
+
+    // The floor on this machine: kill → pidfd readable → posix_spawn, with
+    // no supervisor logic at all, same stamp.
+    let floor = bench_floor(&env, kills);
+
+    // 2. Peers, same service, same clock.
+    let mut peers = Vec::new();
+    for (name, argv, gap) in [
+        ("runsv", vec!["runsv"], Duration::from_millis(1100)),
+        (
+            "s6-supervise",
+            vec!["s6-supervise"],
+            Duration::from_millis(300),
+        ),
+    ] {
+        let sub = dir.join(name);
+        std::fs::create_dir_all(&sub).unwrap();
+        let f = sub.join("stamps");
+        let sv = service_dir(&sub, &env.stamp, &f);
+        match bench_supervisor(&env, name, &argv, &sv, &f, peer_kills, gap) {
+            Some(p) => peers.push(p),
+            None => println!("{name}: not installed or did not start"),
+        }
+    }
+    if let Some(p) = bench_monit(&env, peer_kills) {
+        peers.push(p);
+    } else {
+        println!("monit: not installed or did not start");
+    }
+
+    // 3. 1000 PENTs: memory, idle CPU, padmin.
+    let names: Vec<String> = (0..many)
+        .map(|i| format!("bn{i:04}x{}", std::process::id()))
+        .collect();
+    let mut procs: Vec<Child> = names
+        .iter()
+        .map(|n| {
+            Command::new("/bin/bash")
+                .args(["-c", &format!("exec -a {n} sleep 100000")])
+                .stdin(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let pfile_many = dir.join("pfile-many");
+    let mut text = String::from("IPCKEY 0x6dbe0002\nMSG_CHECK_INTERVAL 5\nMONITOR_INTERVAL 10\n");
+    for n in &names {
+        text.push_str(&format!("{n}:-:60:3:continue\n"));
+    }
+    std::fs::write(&pfile_many, text).unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let ups_before = log.count(") Up");
+    let t_start = Instant::now();
+    let mut pc_many = env
+        .mamori(&log)
+        .arg("pcheck")
+        .arg("-f")
+        .arg(&pfile_many)
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let all_up = wait_until(Duration::from_secs(30), || {
+        (log.count(") Up") >= ups_before + many).then_some(())
+    });
+    let start_ms = t_start.elapsed().as_secs_f64() * 1e3;
+    if all_up.is_none() {
+        println!(
+            "pcheck with {many} PENTs: only {} found",
+            log.count(") Up") - ups_before
+        );
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let (rss_many, pss_many) = rss_pss(pc_many.id());
+    let c0 = cpu_ns(pc_many.id());
+    let w0 = Instant::now();
+    std::thread::sleep(Duration::from_secs(cpu_secs as u64));
+    let cpu_pct = (cpu_ns(pc_many.id()) - c0) as f64 / w0.elapsed().as_nanos() as f64 * 100.0;
+    let mut padmin_ms: Vec<f64> = (0..20)
+        .map(|_| {
+            let t = Instant::now();
+            let out = env
+                .mamori(&log)
+                .args(["padmin", "-f"])
+                .arg(&pfile_many)
+                .args(["-c", "show", "pent"])
+                .output()
+                .unwrap();
+            assert!(out.status.success());
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    let _ = mamori::sys::signals::kill(pc_many.id() as i32, mamori::sys::signals::SIGTERM);
+    let _ = pc_many.wait();
+    for p in &mut procs {
+        let _ = p.kill();
+        let _ = p.wait();
+    }
+
+    // Report.
+    let mut restart_m = restart.clone();
+    let mut down_m = down.clone();
+    let mut up_m = up.clone();
+    let pc_med = median(&mut restart_m);
+    println!(
+        "## kill -9 → event, pcheck (pidfd), {} kills\n",
+        restart.len()
+    );
+    println!("| measure | median ms | max ms |\n|---|---|---|");
+    println!(
+        "| kill → `Down` logged | {:.3} | {:.3} |",
+        median(&mut down_m),
+        max(&down)
+    );
+    println!(
+        "| kill → restart program's first instruction | {:.3} | {:.3} |",
+        pc_med,
+        max(&restart)
+    );
+    println!(
+        "| kill → `Up` logged (new process found) | {:.3} | {:.3} |",
+        median(&mut up_m),
+        max(&up)
+    );
+    println!("\n## kill -9 → restarted service's first instruction (tools/stamp.c), same run\n");
+    println!(
+        "| supervisor | kills | median ms | max ms | ratio to pcheck (median) | supervisor Pss kB |\n|---|---|---|---|---|---|"
+    );
+    let mut floor_m = floor.clone();
+    println!(
+        "| floor: kill → pidfd → posix_spawn, no supervisor | {} | {:.3} | {:.3} | {:.2}× | — |",
+        floor.len(),
+        median(&mut floor_m),
+        max(&floor),
+        median(&mut floor_m) / pc_med
+    );
+    println!(
+        "| mamori pcheck | {} | {:.3} | {:.3} | 1.0 | {} |",
+        restart.len(),
+        pc_med,
+        max(&restart),
+        pss1
+    );
+    for p in &peers {
+        let mut l = p.latencies.clone();
+        let m = median(&mut l);
+        println!(
+            "| {} | {} | {:.3} | {:.3} | {:.0}× | {} |",
+            p.name,
+            p.latencies.len(),
+            m,
+            max(&p.latencies),
+            m / pc_med,
+            p.pss_kb
+        );
+    }
+    println!("\n## memory and CPU\n");
+    println!("| pcheck | RSS kB | PSS kB |\n|---|---|---|");
+    println!(
+        "| 1 PENT (after {} restarts) | {} | {} |",
+        restart.len(),
+        rss1,
+        pss1
+    );
+    println!(
+        "| {many} PENTs, {many} watched processes | {} | {} |",
+        rss_many, pss_many
+    );
+    println!(
+        "\n- start-up with {many} PENTs until every `Up` was logged: {:.0} ms",
+        start_ms
+    );
+    println!(
+        "- CPU of pcheck over {cpu_secs} s with {many} healthy watched processes: {:.4} %",
+        cpu_pct
+    );
+    println!(
+        "- `padmin -c show pent` with {many} PENTs, 20 runs: median {:.2} ms, max {:.2} ms",
+        median(&mut padmin_ms),
+        max(&padmin_ms)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn bench_monit(env: &Env, kills: usize) -> Option<Peer> {
+    let sub = env.dir.join("monit");
+    std::fs::create_dir_all(&sub).unwrap();
+    let file = sub.join("stamps");
+    let file_s = file.display().to_string();
+    let rc = sub.join("monitrc");
+    std::fs::write(&rc, format!(
+        "set daemon 1\nset logfile {d}/monit.log\nset pidfile {d}/monit.pid\nset statefile {d}/monit.state\nset idfile {d}/monit.id\n\
+         check process bstamp matching \"{file_s} daemon\"\n  start program = \"{} {file_s} daemon\"\n",
+        env.stamp.display(), d = sub.display())).unwrap();
+    std::fs::set_permissions(&rc, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let mut child = Command::new("monit")
+        .args(["-I", "-c"])
+        .arg(&rc)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let find = || pid_with(&format!("{file_s} daemon"));
+    wait_until(Duration::from_secs(10), find)?;
+    std::thread::sleep(Duration::from_millis(2500));
+    let pss = rss_pss(child.id()).1;
+    let lat = kill_loop(&file, kills, &find, &mut |_, _| {
+        std::thread::sleep(Duration::from_millis(2500))
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    kill_all_with(&file_s);
+    Some(Peer {
+        name: "monit (set daemon 1)",
+        latencies: lat,
+        pss_kb: pss,
+    })
+}
+
+fn bench_floor(env: &Env, kills: usize) -> Vec<f64> {
+    use rustix::event::{PollFd, PollFlags, poll};
+    let file = env.dir.join("stamps-floor");
+    let file_s = file.display().to_string();
+    let cmd =
+        mamori::sys::spawn::Command::new([env.stamp.to_str().unwrap(), file_s.as_str()]).unwrap();
+    let mut out = Vec::new();
+    let mut pid = cmd.spawn().unwrap();
+    wait_until(Duration::from_secs(5), || {
+        (!stamps(&file).is_empty()).then_some(())
+    });
+    for _ in 0..kills {
+        let fd = rustix::process::pidfd_open(
+            rustix::process::Pid::from_raw(pid).unwrap(),
+            rustix::process::PidfdFlags::empty(),
+        )
+        .unwrap();
+        let before = stamps(&file).len();
+        let t0 = mono_ns();
+        mamori::sys::signals::kill(pid, mamori::sys::signals::SIGKILL).unwrap();
+        let mut fds = [PollFd::new(&fd, PollFlags::IN)];
+        poll(&mut fds, None).unwrap();
+        pid = cmd.spawn().unwrap();
+        let _ = mamori::sys::spawn::reap_any();
+        if let Some(stamp) = wait_until(Duration::from_secs(5), || {
+            stamps(&file).get(before).copied()
+        }) {
+            out.push((stamp - t0) as f64 / 1e6);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let _ = mamori::sys::signals::kill(pid, mamori::sys::signals::SIGKILL);
+    let _ = mamori::sys::spawn::reap_any();
+    out
+}
