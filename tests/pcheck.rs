@@ -100,10 +100,8 @@ fn seed_tutorial_start_show_restart_retry_over_reload_shutdown() {
     assert_eq!(rerun.len(), "Thu Jan 18 13:34:43 2007".len(), "{rerun}");
 
     // §3.6 two more restarts, then the fourth death within GRACE is a retry over.
-    let mut ups = 2;
-    for _ in 0..2 {
+    for ups in 2..4 {
         kill_and_wait_up(&w, &d, ups);
-        ups += 1;
     }
     let last = pids_named(&d)[0];
     kill(last, "-TERM");

@@ -190,7 +190,7 @@ fn kill_loop(
 ) -> Vec<f64> {
     let mut out = Vec::new();
     for i in 0..kills {
-        let Some(pid) = wait_until(Duration::from_secs(10), || find()) else {
+        let Some(pid) = wait_until(Duration::from_secs(10), find) else {
             eprintln!("  service not found before kill {i}");
             break;
         };

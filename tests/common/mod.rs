@@ -115,11 +115,20 @@ impl World {
     /// child once the intermediate shell exits).
     pub fn start_daemon(&self, name: &str) -> i32 {
         let before = pids_named(name);
-        Command::new("setsid")
-            .args(["/bin/bash", "-c", &format!("exec -a {name} sleep 100000")])
+        // `setsid -f` forks: the daemon is not our child, as in real life.
+        let st = Command::new("setsid")
+            .args([
+                "-f",
+                "/bin/bash",
+                "-c",
+                &format!("exec -a {name} sleep 100000"),
+            ])
             .stdin(Stdio::null())
-            .spawn()
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
             .unwrap();
+        assert!(st.success());
         wait_until(Duration::from_secs(5), || {
             pids_named(name).into_iter().find(|p| !before.contains(p))
         })
