@@ -48,3 +48,17 @@ macro_rules! enum_with_unknown {
         }
     };
 }
+
+pub mod mount;
+pub mod nbss;
+pub mod nfs3;
+pub mod nfs4;
+pub mod ntlmssp;
+pub mod ntstatus;
+pub mod oncrpc;
+pub mod portmap;
+pub mod smb1;
+pub mod smb2;
+pub mod smb2_sign;
+pub mod spnego;
+pub mod xdr;

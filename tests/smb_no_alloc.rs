@@ -1,0 +1,69 @@
+//! A share check allocates nothing (STYLE.md "No allocation after
+//! start-up"): a counting global allocator watches this thread while the
+//! probe runs against a real smbd, over SMB 3.1.1 (guest and signed user
+//! sessions), the SMB1 fallback, and a failing check.
+
+#[path = "servers/smbd.rs"]
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use common::{PASSWORD, Smbd, USER};
+use mamori::probe::smb::check;
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    static WATCHING: Cell<bool> = const { Cell::new(false) };
+}
+
+// SAFETY: forwards to the system allocator; the counter is a side effect.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if WATCHING.with(|w| w.get()) {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations_of(f: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    WATCHING.with(|w| w.set(true));
+    f();
+    WATCHING.with(|w| w.set(false));
+    ALLOCATIONS.load(Ordering::Relaxed) - before
+}
+
+#[test]
+fn a_check_allocates_nothing() {
+    // The counter sees this thread's allocations.
+    assert!(allocations_of(|| drop(std::hint::black_box(vec![1u8; 8]))) >= 1);
+    let t = Duration::from_secs(5);
+    let s2 = Smbd::start("noalloc2", 24461, &["server signing = mandatory"]);
+    let s1 = Smbd::start(
+        "noalloc1",
+        24462,
+        &["server min protocol = NT1", "server max protocol = NT1"],
+    );
+    let (a2, a1) = (s2.addr(), s1.addr());
+    let pw = Some(PASSWORD.as_bytes());
+    let n = allocations_of(|| {
+        assert!(check(a2, "pub", None, None, t).is_ok());
+        assert!(check(a2, "private", Some(USER), pw, t).unwrap().signed);
+        assert!(check(a1, "private", Some(USER), pw, t).is_ok());
+        assert!(check(a2, "nosuch", None, None, t).is_err());
+    });
+    assert_eq!(n, 0, "allocations during checks");
+}
