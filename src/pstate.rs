@@ -390,20 +390,22 @@ pub struct Found {
     pub key: i32,
 }
 
-/// Every segment on the system that holds mamori pcheck state, attached
-/// read-write when we may (padmin writes the mailbox), else read-only.
+/// Every segment on the system that holds mamori pcheck state. Others'
+/// segments are only ever attached read-only, to look at the magic; ours
+/// are then attached read-write when we may (padmin writes the mailbox).
 pub fn find_all() -> io::Result<Vec<Found>> {
     let mut out = Vec::new();
     for seg in crate::sys::ipc::list_segments()? {
         if seg.size < size_of::<Header>() || seg.key == 0 {
             continue;
         }
-        let Ok(shm) = Shm::attach(seg.id, false).or_else(|_| Shm::attach(seg.id, true)) else {
+        let Ok(peek) = Shm::attach(seg.id, true) else {
             continue;
         };
-        if shm.read::<[u8; 8]>(0) != Some(MAGIC) {
+        if peek.read::<[u8; 8]>(0) != Some(MAGIC) {
             continue;
         }
+        let shm = Shm::attach(seg.id, false).unwrap_or(peek);
         out.push(Found {
             sem: Sem::open(seg.key).ok(),
             shm,

@@ -49,6 +49,7 @@ macro_rules! enum_with_unknown {
     };
 }
 
+pub mod le;
 pub mod mount;
 pub mod nbss;
 pub mod nfs3;

@@ -7,13 +7,12 @@
 //! signature. The views check every triple against the buffer.
 
 use core::fmt;
-use core::ops::Range;
 
 use hmac::{Hmac, Mac};
 use md4::{Digest, Md4};
 use md5::Md5;
 
-type Field = Range<usize>;
+use super::le::{Field, get_u16, get_u32, put};
 type HmacMd5 = Hmac<Md5>;
 
 /// `NTLMSSP\0`, the Signature of every message (MS-NLMP 2.2.1).
@@ -47,18 +46,6 @@ impl fmt::Display for Error {
 }
 
 type Result<T> = core::result::Result<T, Error>;
-
-fn get_u16(b: &[u8], f: Field) -> u16 {
-    let s = &b[f];
-    u16::from_le_bytes([s[0], s[1]])
-}
-fn get_u32(b: &[u8], f: Field) -> u32 {
-    let s = &b[f];
-    u32::from_le_bytes([s[0], s[1], s[2], s[3]])
-}
-fn put(b: &mut [u8], f: Field, v: &[u8]) {
-    b[f].copy_from_slice(v);
-}
 
 crate::enum_with_unknown! {
     /// MessageType (MS-NLMP 2.2.1).

@@ -10,13 +10,12 @@
 //! and 2.2.3.3; [`Blocks::parse`] splits them, the `Repr`s read the words.
 
 use core::fmt;
-use core::ops::Range;
 
 use md5::{Digest, Md5};
 
 use super::ntstatus::NtStatus;
 
-type Field = Range<usize>;
+use super::le::{Field, get_u16, get_u32, get_u64, put};
 
 /// Length of the SMB1 header (MS-CIFS 2.2.3.1).
 pub const HEADER_LEN: usize = 32;
@@ -55,23 +54,6 @@ impl fmt::Display for Error {
 }
 
 type Result<T> = core::result::Result<T, Error>;
-
-fn get_u16(b: &[u8], f: Field) -> u16 {
-    let s = &b[f];
-    u16::from_le_bytes([s[0], s[1]])
-}
-fn get_u32(b: &[u8], f: Field) -> u32 {
-    let s = &b[f];
-    u32::from_le_bytes([s[0], s[1], s[2], s[3]])
-}
-fn get_u64(b: &[u8], f: Field) -> u64 {
-    let mut a = [0u8; 8];
-    a.copy_from_slice(&b[f]);
-    u64::from_le_bytes(a)
-}
-fn put(b: &mut [u8], f: Field, v: &[u8]) {
-    b[f].copy_from_slice(v);
-}
 
 crate::enum_with_unknown! {
     /// SMB1 command codes (MS-CIFS 2.2.2.1).

@@ -9,11 +9,10 @@
 //! [`HEADER_LEN`] and check every offset against the body they hold.
 
 use core::fmt;
-use core::ops::Range;
 
 use super::ntstatus::NtStatus;
 
-type Field = Range<usize>;
+use super::le::{Field, get_u16, get_u32, get_u64, put};
 
 /// Length of the SMB2 header (MS-SMB2 2.2.1).
 pub const HEADER_LEN: usize = 64;
@@ -50,23 +49,6 @@ impl fmt::Display for Error {
 }
 
 type Result<T> = core::result::Result<T, Error>;
-
-fn get_u16(b: &[u8], f: Field) -> u16 {
-    let s = &b[f];
-    u16::from_le_bytes([s[0], s[1]])
-}
-fn get_u32(b: &[u8], f: Field) -> u32 {
-    let s = &b[f];
-    u32::from_le_bytes([s[0], s[1], s[2], s[3]])
-}
-fn get_u64(b: &[u8], f: Field) -> u64 {
-    let mut a = [0u8; 8];
-    a.copy_from_slice(&b[f]);
-    u64::from_le_bytes(a)
-}
-fn put(b: &mut [u8], f: Field, v: &[u8]) {
-    b[f].copy_from_slice(v);
-}
 
 /// The slice `off..off+len` of a body whose first byte sits at message
 /// offset [`HEADER_LEN`]; an empty buffer may carry any offset.
