@@ -506,3 +506,33 @@ fn a_hundred_restarts_leave_no_zombie_and_no_fd_growth() {
     assert_eq!(zombie_children(pc), 0, "zombies left");
     assert_eq!(pids_named(&d).len(), 1);
 }
+
+#[test]
+fn sighup_reloads_new_pents_and_sigint_shuts_down() {
+    let mut w = World::new("hup");
+    let d = w.name.clone();
+    let second = format!("{d}b");
+    let pfile = w.pfile(FAST, &[format!("{d}:-:60:3:continue")]);
+    let first = w.start_daemon(&d);
+    let other = w.start_daemon(&second);
+    let pc = w.spawn_pcheck(&pfile, &[]);
+    w.wait_log(&format!("({d} ,pid={first}) Up"), 5 * SEC);
+    assert_eq!(w.count_log(&format!("({second} ,pid=")), 0);
+    w.pfile(
+        FAST,
+        &[
+            format!("{d}:-:60:3:continue"),
+            format!("{second}:-:60:3:continue"),
+        ],
+    );
+    kill(pc as i32, "-HUP");
+    w.wait_log(&format!("({second} ,pid={other}) Up"), 5 * SEC);
+    let param = stdout(&w.run(
+        "padmin",
+        &["-f", pfile.to_str().unwrap(), "-c", "show", "param"],
+    ));
+    assert_eq!(field(&param, "ALL_PROC_COUNT"), "2");
+    kill(pc as i32, "-INT");
+    assert_eq!(w.wait_pcheck(pc, 5 * SEC).unwrap().code(), Some(0));
+    w.wait_log("Shutdown pcheck", SEC);
+}
