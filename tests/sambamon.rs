@@ -122,16 +122,13 @@ fn guest_and_user_shares_and_password_sources() {
 
     // A few more checks pass: no failure while healthy.
     std::thread::sleep(2 * S);
-    for pid in [guest, user, glued, from_file, from_env] {
+    let ids = ["g1", "u1", "u2", "u3", "u4"];
+    for (pid, id) in [guest, user, glued, from_file, from_env]
+        .into_iter()
+        .zip(ids)
+    {
         assert!(fs.running(pid), "{pid} still watching");
-        let o = fs.run(
-            "clp_sambamon",
-            &[
-                &format!("{}", id_of(pid, &[guest, user, glued, from_file, from_env])),
-                "-stop",
-                "5",
-            ],
-        );
+        let o = fs.run("clp_sambamon", &[id, "-stop", "5"]);
         assert!(o.status.success(), "{o:?}");
         assert_eq!(fs.wait(pid, 5 * S).unwrap().code(), Some(0));
         fs.wait_line(pid, "[3] The clp_sambamon will stop watching Samba [", S);
@@ -143,10 +140,6 @@ fn guest_and_user_shares_and_password_sources() {
     assert!(fs.w.count_log(WATCH) >= 5);
     // The last monitor to leave removes the registry.
     assert!(!common::segment_exists(fs.w.key));
-}
-
-fn id_of(pid: u32, order: &[u32]) -> &'static str {
-    ["g1", "u1", "u2", "u3", "u4"][order.iter().position(|p| *p == pid).unwrap()]
 }
 
 /// A wrong share (62), a wrong password (64), a password file readable by

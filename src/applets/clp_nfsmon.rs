@@ -116,14 +116,14 @@ pub fn main(mut args: Cursor) -> ExitCode {
     crate::fsmon::watch(APPLET, key, &id, &common, probe)
 }
 
-/// The NFS check of one export.
-struct NfsProbe {
-    server: SocketAddr,
-    nfs_port: Option<u16>,
-    dir: String,
-    version: Version,
-    timeout: Duration,
-    reserved_port: bool,
+/// The NFS check of one export (public for the no-allocation test).
+pub struct NfsProbe {
+    pub server: SocketAddr,
+    pub nfs_port: Option<u16>,
+    pub dir: String,
+    pub version: Version,
+    pub timeout: Duration,
+    pub reserved_port: bool,
 }
 
 impl Probe for NfsProbe {

@@ -197,13 +197,13 @@ fn scrub_env() {
     });
 }
 
-/// The SMB check of one share.
-struct SambaProbe {
-    target: SocketAddr,
-    share: String,
-    user: Option<String>,
-    password: Vec<u8>,
-    timeout: Duration,
+/// The SMB check of one share (public for the no-allocation test).
+pub struct SambaProbe {
+    pub target: SocketAddr,
+    pub share: String,
+    pub user: Option<String>,
+    pub password: Vec<u8>,
+    pub timeout: Duration,
 }
 
 impl Probe for SambaProbe {
