@@ -422,3 +422,59 @@ fn bad_parameters() {
         "'-s' parameter is not specified at the clp_sambamon command.",
     );
 }
+
+/// conf/fsmon/sambamon/{start,stop}.sh as the cluster runs them: start.sh
+/// runs the monitor until stop.sh ends it.
+#[test]
+fn conf_templates_start_and_stop() {
+    let s = Smbd::start("monconf", 25457, &[]);
+    let mut fs = Fs::new("sambaconf");
+    let bin = fs.w.path("bin");
+    std::fs::create_dir(&bin).unwrap();
+    assert!(
+        std::process::Command::new(common::MAMORI)
+            .args(["install", bin.to_str().unwrap()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/conf/fsmon/sambamon");
+    let start = std::fs::read_to_string(format!("{dir}/start.sh"))
+        .unwrap()
+        .replace("-s XXXX", &format!("-s pub -a {} -i 1", addr(&s)));
+    let start = fs.w.script("start.sh", &start);
+    let stop = fs.w.script(
+        "stop.sh",
+        &std::fs::read_to_string(format!("{dir}/stop.sh")).unwrap(),
+    );
+    let key = fs.key();
+    let sock = fs.w.log_socket().to_path_buf();
+    let script = |path: &std::path::Path| {
+        let mut sh = std::process::Command::new("sh");
+        sh.arg(path)
+            .stdin(std::process::Stdio::null())
+            .env("CLP_EVENT", "START")
+            .env("CLP_DISK", "SUCCESS")
+            .env("CLP_SERVER", "HOME")
+            .env("MAMORI_BIN", &bin)
+            .env("MAMORI_FSMON_IPCKEY", &key)
+            .env("MAMORI_SYSLOG_SOCKET", &sock);
+        sh
+    };
+    let runner = fs.spawn(script(&start));
+    let pid = wait_until(5 * S, || fs.disp("clp_sambamon", "sambawatch").0).expect("registered");
+    fs.wait_line(pid, &format!("{WATCH} [pub]."), 5 * S);
+    let o = script(&stop).output().unwrap();
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("clp_sambamon stop"));
+    assert_eq!(
+        fs.wait(runner, 5 * S).unwrap().code(),
+        Some(0),
+        "start.sh returns"
+    );
+    fs.wait_line(
+        pid,
+        "[3] The clp_sambamon will stop watching Samba [pub].",
+        S,
+    );
+}
