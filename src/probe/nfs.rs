@@ -752,6 +752,11 @@ fn bind_reserved(fd: &OwnedFd, server: IpAddr) {
         IpAddr::V4(_) => IpAddr::V4(core::net::Ipv4Addr::UNSPECIFIED),
         IpAddr::V6(_) => IpAddr::V6(core::net::Ipv6Addr::UNSPECIFIED),
     };
+    // A port whose last connection is in TIME_WAIT (60 s) may be bound
+    // again: the rotation below keeps 4-tuples apart, and without this a
+    // monitor checking every second or faster finds the whole range in
+    // TIME_WAIT and pays hundreds of failed binds per connection.
+    let _ = rustix::net::sockopt::set_socket_reuseaddr(fd, true);
     let span = LAST_RESERVED_PORT - FIRST_RESERVED_PORT + 1;
     for _ in 0..span {
         // Rotate through the range so that consecutive connections do not
