@@ -103,6 +103,7 @@ pub struct Monitor<P: Probe> {
     failures: u32,
     paused: bool,
     announced: bool,
+    checks: u32,
 }
 
 impl<P: Probe> Monitor<P> {
@@ -144,6 +145,7 @@ impl<P: Probe> Monitor<P> {
             failures: 0,
             paused: false,
             announced: false,
+            checks: 0,
         })
     }
 
@@ -159,6 +161,7 @@ impl<P: Probe> Monitor<P> {
     /// One turn: a check (unless paused), then the wait for the next one.
     pub fn step(&mut self) -> Option<End> {
         if !self.paused {
+            self.checks = self.checks.wrapping_add(1);
             match self.probe.check() {
                 Ok(()) => {
                     self.failures = 0;
@@ -225,8 +228,14 @@ impl<P: Probe> Monitor<P> {
 
     /// Applies a stop request or a pause/continue change.
     fn look_at_registration(&mut self) -> Option<Turn> {
-        let (slot, me) = (self.slot, self.me);
-        let seen = match self.registry.with(false, |r| r.owned_by(slot, me)) {
+        let (slot, me, checks) = (self.slot, self.me, self.checks);
+        let seen = match self.registry.with(false, |r| {
+            let mine = r.owned_by(slot, me);
+            if mine.is_some_and(|e| e.checks != checks) {
+                r.set_checks(slot, checks);
+            }
+            mine
+        }) {
             Ok(Some(Some(e))) => e,
             // The lock could not be had in time: look again next tick.
             Err(_) => return None,

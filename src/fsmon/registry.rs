@@ -63,7 +63,8 @@ pub struct Slot {
     /// 1 once `-stop` asked the owner to end.
     pub stop: u32,
     pub id_len: u32,
-    pub reserved: u32,
+    /// Checks run so far (wrapping), for `-disp` readers and benchmarks.
+    pub checks: u32,
     pub id: [u8; ID_MAX + 1],
 }
 
@@ -111,6 +112,7 @@ pub struct Entry {
     pub start: u64,
     pub paused: bool,
     pub stop: bool,
+    pub checks: u32,
 }
 
 impl Entry {
@@ -137,6 +139,7 @@ fn entry(index: usize, s: &Slot) -> Option<Entry> {
         start: s.owner_start,
         paused: s.paused == 1,
         stop: s.stop == 1,
+        checks: s.checks,
     })
 }
 
@@ -315,7 +318,7 @@ impl Registry {
                     paused: 0,
                     stop: 0,
                     id_len: id.len() as u32,
-                    reserved: 0,
+                    checks: 0,
                     id: [0; ID_MAX + 1],
                 };
                 slot.id[..id.len()].copy_from_slice(id);
@@ -434,6 +437,13 @@ impl Locked<'_> {
         self.shm.write(slot_offset(i), &s);
     }
 
+    /// Publishes the check count of slot `i`.
+    pub fn set_checks(&self, i: usize, checks: u32) {
+        let mut s = self.slot(i);
+        s.checks = checks;
+        self.shm.write(slot_offset(i), &s);
+    }
+
     /// Sets the stop request of slot `i`.
     pub fn request_stop(&self, i: usize) {
         let mut s = self.slot(i);
@@ -450,6 +460,7 @@ impl Locked<'_> {
         s.paused = 0;
         s.stop = 0;
         s.id_len = 0;
+        s.checks = 0;
         s.id = [0; ID_MAX + 1];
         self.shm.write(slot_offset(i), &s);
     }
