@@ -478,3 +478,82 @@ impl Locked<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    fn me() -> (i32, u64) {
+        let pid = crate::sys::getpid();
+        (pid, procfs::stat(pid).unwrap().start)
+    }
+
+    /// A pid that has exited, with the start time it had.
+    fn dead() -> (i32, u64) {
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id() as i32;
+        let start = procfs::stat(pid).map(|s| s.start).unwrap_or(1);
+        child.wait().unwrap();
+        (pid, start)
+    }
+
+    #[test]
+    fn live_ids_conflict_dead_ones_are_taken_over_damage_is_ignored() {
+        let key = 0x7100_0000 | (crate::sys::getpid() & 0xffff) << 4;
+        let mut reg = Registry::new(key);
+        let i = reg.register(b"web1", Applet::Samba, me()).unwrap();
+        // Case-sensitive, and shared by both applets.
+        assert!(matches!(
+            reg.register(b"web1", Applet::Nfs, me()),
+            Err(RegisterError::InUse(e)) if e.pid == me().0 && e.applet == Applet::Samba
+        ));
+        let j = reg.register(b"WEB1", Applet::Nfs, me()).unwrap();
+        assert_ne!(i, j);
+        // A registration of a dead owner is taken over, in place.
+        let d = dead();
+        let k = reg.register(b"gone", Applet::Nfs, d).unwrap();
+        assert!(!reg.find(b"gone").unwrap().unwrap().alive());
+        assert_eq!(reg.register(b"gone", Applet::Nfs, me()).unwrap(), k);
+        assert_eq!(reg.find(b"gone").unwrap().unwrap().pid, me().0);
+        // A damaged slot reads as free.
+        reg.with(false, |r| {
+            let mut s = r.slot(k);
+            s.id[0] = b'-';
+            r.shm.write(slot_offset(k), &s);
+        })
+        .unwrap();
+        assert_eq!(reg.find(b"gone").unwrap(), None);
+        reg.with(false, |r| {
+            let mut s = r.slot(k);
+            s.id[0] = b'g';
+            s.paused = 7;
+            r.shm.write(slot_offset(k), &s);
+            assert_eq!(r.get(k), None);
+        })
+        .unwrap();
+        // The last one out removes segment and semaphore.
+        for id in [&b"web1"[..], b"WEB1"] {
+            reg.with(false, |r| {
+                let e = r.find(id).unwrap();
+                r.clear_and_tidy(e.index);
+            })
+            .unwrap();
+        }
+        assert!(crate::sys::ipc::Shm::lookup(key).is_err());
+        assert!(crate::sys::ipc::Sem::open(key).is_err());
+        assert_eq!(reg.find(b"web1").unwrap(), None);
+    }
+
+    #[test]
+    fn a_foreign_segment_is_refused() {
+        let key = 0x7200_0000 | (crate::sys::getpid() & 0xffff) << 4;
+        let shm = crate::sys::ipc::Shm::create(key, 4096, 0o600).unwrap();
+        let mut reg = Registry::new(key);
+        assert!(matches!(
+            reg.register(b"x", Applet::Samba, me()),
+            Err(RegisterError::Open(OpenError::Foreign(_)))
+        ));
+        shm.remove().unwrap();
+        let _ = Sem::open(key).map(|s| s.remove());
+    }
+}
