@@ -13,7 +13,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::os::unix::net::UnixDatagram;
 use std::sync::Once;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use mamori::applets::clp_nfsmon::NfsProbe;
@@ -106,6 +106,9 @@ const FAST: Settings = Settings {
 fn exercise<P: Probe, Q: Probe>(key: i32, applet: Applet, good: P, bad: Q) -> usize {
     let mut m = Monitor::start(applet, key, "good", FAST, good).unwrap();
     let mut f = Monitor::start(applet, key, "bad", FAST, bad).unwrap();
+    // Set by the control thread once it has resumed the paused monitor.
+    let resumed = std::sync::Arc::new(AtomicBool::new(false));
+    let resumed_by_control = std::sync::Arc::clone(&resumed);
     // A helper thread (its allocations are not counted) pauses the
     // monitor and resumes it 1.2 s later.
     let control = std::thread::spawn(move || {
@@ -122,17 +125,21 @@ fn exercise<P: Probe, Q: Probe>(key: i32, applet: Applet, good: P, bad: Q) -> us
         set(&mut reg, true);
         std::thread::sleep(Duration::from_millis(1200));
         set(&mut reg, false);
+        resumed_by_control.store(true, Ordering::SeqCst);
     });
     let mut turns = 0;
+    let mut longest = Duration::ZERO;
     let n = allocations_of(|| {
-        // Healthy turns until the pause is seen; then one turn that waits
-        // out the pause and returns at the resume.
-        while !m.is_paused() && turns < 200 {
+        // Healthy turns until the helper has resumed the monitor: one of
+        // them sees the pause and returns only at the resume.
+        while !resumed.load(Ordering::SeqCst) && turns < 100 {
+            let t = std::time::Instant::now();
             assert_eq!(m.step(), None);
+            longest = longest.max(t.elapsed());
             turns += 1;
         }
-        assert!(!m.is_paused(), "step returns only after the resume");
         assert_eq!(m.step(), None);
+        assert!(!m.is_paused());
         assert_eq!(m.failures(), 0);
         for _ in 1..FAST.retries {
             assert_eq!(f.step(), None);
@@ -140,7 +147,11 @@ fn exercise<P: Probe, Q: Probe>(key: i32, applet: Applet, good: P, bad: Q) -> us
         assert_eq!(f.step(), Some(End::Failed));
     });
     control.join().unwrap();
-    assert!(turns >= 3, "{turns} healthy turns before the pause");
+    assert!(turns >= 3, "{turns} healthy turns");
+    assert!(
+        longest >= Duration::from_millis(900),
+        "one turn waited out the pause ({longest:?})"
+    );
     Registry::new(key)
         .with(false, |r| {
             let e = r.find(b"good").unwrap();
@@ -208,5 +219,7 @@ fn nfs_monitor_loop_allocates_nothing() {
     assert!(lines_with("[2] The clp_nfsmon is going to watch shared directory") >= 1);
     assert!(lines_with("[0] clp_nfsmon: mount error(MNT3ERR_ACCES)") >= 1);
     assert!(lines_with("[66] The clp_nfsmon has detected an error in NFS.") >= 1);
+    assert!(lines_with("[7] The clp_nfsmon is going to stop monitoring.") >= 1);
     assert!(lines_with("[8] The clp_nfsmon is going to monitor.") >= 1);
+    assert!(lines_with("[3] The clp_nfsmon will stop watching NFS shared directory") >= 1);
 }
