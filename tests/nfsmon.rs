@@ -256,3 +256,8 @@ fn bad_parameters() {
         assert_eq!(err.lines().count(), 1);
     }
 }
+
+#[test]
+fn foreign_segment_at_the_registry_key() {
+    fsmon::foreign_registry("clp_nfsmon", &["-d", "/export"]);
+}

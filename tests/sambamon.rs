@@ -478,3 +478,29 @@ fn conf_templates_start_and_stop() {
         S,
     );
 }
+
+#[test]
+fn foreign_segment_at_the_registry_key() {
+    fsmon::foreign_registry("clp_sambamon", &["-s", "pub"]);
+}
+
+/// `-a [::1]:PORT`: Samba over IPv6.
+#[test]
+fn ipv6_address() {
+    let s = Smbd::start("mon6", 25458, &["interfaces = 127.0.0.1 ::1"]);
+    let mut fs = Fs::new("samba6");
+    let a = format!("[::1]:{}", s.port);
+    let pid = fs.start(
+        "clp_sambamon",
+        &["six", "-s", "pub", "-a", &a, "-i", "1", "-c", "1"],
+    );
+    fs.wait_line(pid, &format!("{WATCH} [pub]."), 5 * S);
+    std::thread::sleep(1500 * Duration::from_millis(1));
+    assert!(fs.running(pid));
+    assert!(
+        fs.run("clp_sambamon", &["six", "-stop", "5"])
+            .status
+            .success()
+    );
+    assert_eq!(fs.wait(pid, 5 * S).unwrap().code(), Some(0));
+}

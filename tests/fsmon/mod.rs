@@ -198,12 +198,39 @@ pub fn pause_sends_nothing(applet: &str, target_opts: &[&str]) {
         .is_some(),
         "checks resume at once after -continue"
     );
+    // A paused monitor still obeys -stop.
+    assert!(fs.run(applet, &["pz1", "-pause"]).status.success());
+    fs.wait_line(pid, "[7] The ", Duration::from_secs(2));
     let o = fs.run(applet, &["pz1", "-stop", "5"]);
     assert!(o.status.success());
     assert_eq!(
         fs.wait(pid, Duration::from_secs(5)).unwrap().code(),
         Some(0)
     );
+    fs.wait_line(pid, "[3] The ", Duration::from_secs(1));
+}
+
+/// Another program's segment at the registry key: message 42, exit 5,
+/// and the segment is left alone.
+pub fn foreign_registry(applet: &str, target: &[&str]) {
+    let fs = Fs::new("foreign");
+    let shm = mamori::sys::ipc::Shm::create(fs.w.key as i32, 4096, 0o600).unwrap();
+    let mut args = vec!["fr1"];
+    args.extend_from_slice(target);
+    let o = fs.run(applet, &args);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(5), "{err}");
+    assert!(
+        err.contains(&format!(
+            "The {applet} has detected system error (shmget 17)."
+        )),
+        "{err}"
+    );
+    assert!(err.contains("is not a mamori fsmon registry"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(fs.run(applet, &["fr1", "-disp"]).status.code(), Some(5));
+    assert!(crate::common::segment_exists(fs.w.key));
+    shm.remove().unwrap();
 }
 
 /// Every bad-parameter message (11-14) with one line on stderr, a
