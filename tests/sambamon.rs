@@ -504,3 +504,42 @@ fn ipv6_address() {
     );
     assert_eq!(fs.wait(pid, 5 * S).unwrap().code(), Some(0));
 }
+
+/// Messages go to stderr too when stderr is a terminal (someone runs the
+/// monitor by hand), and only to syslog otherwise.
+#[test]
+fn messages_echo_to_a_terminal_only() {
+    let fs = Fs::new("sambatty");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let a = closed.local_addr().unwrap().to_string();
+    drop(closed);
+    let args = ["tty1", "-s", "pub", "-a", &a, "-c", "1", "-r", "1"];
+    let o = fs.run("clp_sambamon", &args);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&o.stderr), "", "not a terminal");
+    // `script` gives the monitor a pseudo-terminal as stdin/stdout/stderr.
+    let line = format!("{} clp_sambamon {}", common::MAMORI, args.join(" "));
+    let o = std::process::Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env("MAMORI_FSMON_IPCKEY", fs.key())
+        .env("MAMORI_SYSLOG_SOCKET", fs.w.log_socket())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout).replace('\r', "");
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("]: [1] The clp_sambamon has started watching Samba.\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("]: [72] The clp_sambamon has detected network error(connect error[111]).\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("]: [6] The clp_sambamon will terminate.\n"),
+        "{out}"
+    );
+    // Both runs reached syslog as well.
+    fs.w.wait_log_count("[6] The clp_sambamon will terminate.", 2, S);
+}
