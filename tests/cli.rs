@@ -81,3 +81,28 @@ fn the_release_build_is_static() {
         );
     }
 }
+
+#[test]
+fn file_server_monitors_document_themselves() {
+    for (applet, own) in [
+        ("clp_sambamon", "MAMORI_SMB_PASSWORD"),
+        ("clp_nfsmon", "MAMORI_FSMON_IPCKEY"),
+    ] {
+        let out = Command::new(MAMORI)
+            .args([applet, "--help"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let text = stdout(&out);
+        assert!(text.starts_with(&format!("usage: {applet} ID ")), "{text}");
+        assert_eq!(text.matches("Environment:").count(), 1, "{text}");
+        for needle in [
+            own,
+            "  MAMORI_FSMON_IPCKEY ",
+            "MAMORI_SYSLOG_SOCKET",
+            "Exit status: 0",
+        ] {
+            assert!(text.contains(needle), "{applet}: {needle}\n{text}");
+        }
+    }
+}

@@ -68,7 +68,7 @@ pub fn main(mut args: Cursor) -> ExitCode {
         Err(e) => return crate::fsmon::usage_error(APPLET, &e),
     };
     if action == Action::Help {
-        println!("{HELP}\n\n{}", crate::fsmon::ENV_HELP);
+        crate::fsmon::print_help(HELP, "");
         return ExitCode::SUCCESS;
     }
     let key = match crate::fsmon::registry_key(APPLET) {

@@ -45,10 +45,7 @@ or others), or MAMORI_SMB_PASSWORD. It is never logged.
 -stop [WAIT]  end the monitor, waiting up to WAIT s (default 60)
 -pause        stop checking (message 7); -continue resumes (message 8)
 -disp         print the pid registered under ID
--del          delete the registration of ID whose process has died
-
-Environment:
-  MAMORI_SMB_PASSWORD   password for -u when -p is not given";
+-del          delete the registration of ID whose process has died";
 
 /// Where the password came from, so that it can be erased there.
 enum Secret {
@@ -98,7 +95,10 @@ pub fn main(mut args: Cursor) -> ExitCode {
         Err(e) => return crate::fsmon::usage_error(APPLET, &e),
     };
     if action == Action::Help {
-        println!("{HELP}\n\n{}", crate::fsmon::ENV_HELP);
+        crate::fsmon::print_help(
+            HELP,
+            "  MAMORI_SMB_PASSWORD   password for -u when -p is not given\n",
+        );
         return ExitCode::SUCCESS;
     }
     let key = match crate::fsmon::registry_key(APPLET) {

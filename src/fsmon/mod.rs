@@ -37,17 +37,24 @@ pub mod status {
 pub const INTERVAL_MS_ENV: &str = "MAMORI_FSMON_INTERVAL_MS";
 
 /// Environment variables both monitors read, for `--help`.
-pub const ENV_HELP: &str = "\
-Environment:
-  MAMORI_FSMON_IPCKEY   SysV key of the ID registry shared by clp_sambamon and
+pub const ENV_HELP: &str =
+    "  MAMORI_FSMON_IPCKEY   SysV key of the ID registry shared by clp_sambamon and
                         clp_nfsmon (default 0x4d4d4653, \"MMFS\")
   MAMORI_SYSLOG_SOCKET  syslog socket (default /dev/log; stderr if none)
   MAMORI_FSMON_INTERVAL_MS  replaces -i with milliseconds (0 = back to back):
-                        for benchmarks and tests only
+                        for benchmarks and tests only";
 
+/// Exit statuses, for `--help`.
+pub const EXIT_HELP: &str = "\
 Exit status: 0 ended by -stop (or SIGTERM), or a control form succeeded;
 1 the server failed RETRIES checks in a row (fail over); 2 bad parameters;
 3 ID in use; 4 nothing to control, or -stop timed out; 5 system error.";
+
+/// Prints an applet's `--help`: its text, its own environment variables
+/// (lines), then what both monitors share.
+pub fn print_help(help: &str, own_env: &str) {
+    println!("{help}\n\nEnvironment:\n{own_env}{ENV_HELP}\n\n{EXIT_HELP}");
+}
 
 /// Reports a bad command line: message 11/12/13 to syslog, one line on
 /// stderr naming what is wrong.

@@ -46,3 +46,12 @@ pub fn first_non_loopback_ipv4() -> io::Result<Option<Ipv4Addr>> {
     unsafe { libc::freeifaddrs(head) };
     Ok(found)
 }
+
+#[cfg(test)]
+mod test {
+    #[test]
+    fn never_loopback() {
+        let found = super::first_non_loopback_ipv4().unwrap();
+        assert!(found.is_none_or(|a| !a.is_loopback() && !a.is_unspecified()));
+    }
+}
