@@ -61,6 +61,16 @@ impl Cursor {
         rest
     }
 
+    /// How many words have been taken (the index of the next one).
+    pub fn taken(&self) -> usize {
+        self.next
+    }
+
+    /// How many words there are in all.
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
     /// Whether every word has been taken.
     pub fn is_empty(&self) -> bool {
         self.next >= self.words.len()

@@ -5,6 +5,7 @@
 
 pub mod applets;
 pub mod args;
+pub mod fsmon;
 pub mod pcheck;
 pub mod pfile;
 pub mod probe;

@@ -14,7 +14,7 @@ fn list_names_every_applet() {
         .lines()
         .map(|l| l.split_whitespace().next().unwrap().to_string())
         .collect();
-    assert_eq!(names, ["pcheck", "padmin"]);
+    assert_eq!(names, ["pcheck", "padmin", "clp_sambamon", "clp_nfsmon"]);
 }
 
 #[test]
@@ -79,5 +79,30 @@ fn the_release_build_is_static() {
             !elf.windows(b"ld-linux".len()).any(|w| w == b"ld-linux"),
             "dynamic loader referenced"
         );
+    }
+}
+
+#[test]
+fn file_server_monitors_document_themselves() {
+    for (applet, own) in [
+        ("clp_sambamon", "MAMORI_SMB_PASSWORD"),
+        ("clp_nfsmon", "MAMORI_FSMON_IPCKEY"),
+    ] {
+        let out = Command::new(MAMORI)
+            .args([applet, "--help"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let text = stdout(&out);
+        assert!(text.starts_with(&format!("usage: {applet} ID ")), "{text}");
+        assert_eq!(text.matches("Environment:").count(), 1, "{text}");
+        for needle in [
+            own,
+            "  MAMORI_FSMON_IPCKEY ",
+            "MAMORI_SYSLOG_SOCKET",
+            "Exit status: 0",
+        ] {
+            assert!(text.contains(needle), "{applet}: {needle}\n{text}");
+        }
     }
 }

@@ -1,5 +1,7 @@
 //! One module per applet; each has `pub fn main(Cursor) -> ExitCode`.
 
+pub mod clp_nfsmon;
+pub mod clp_sambamon;
 pub mod padmin;
 pub mod pcheck;
 
@@ -25,6 +27,16 @@ pub const APPLETS: &[Applet] = &[
         name: "padmin",
         main: padmin::main,
         summary: "show and control running pchecks",
+    },
+    Applet {
+        name: "clp_sambamon",
+        main: clp_sambamon::main,
+        summary: "Samba monitor: exit when a share stops answering SMB",
+    },
+    Applet {
+        name: "clp_nfsmon",
+        main: clp_nfsmon::main,
+        summary: "NFS monitor: exit when an export stops answering ONC-RPC",
     },
 ];
 

@@ -343,7 +343,8 @@ const FIRST_RESERVED_PORT: u16 = 665;
 const LAST_RESERVED_PORT: u16 = 1023;
 
 static NEXT_XID: AtomicU32 = AtomicU32::new(0);
-static NEXT_RESERVED: AtomicU16 = AtomicU16::new(LAST_RESERVED_PORT);
+/// The next reserved port to try; 0 until the first use.
+static NEXT_RESERVED: AtomicU16 = AtomicU16::new(0);
 
 fn next_xid() -> u32 {
     if NEXT_XID.load(Ordering::Relaxed) == 0 {
@@ -720,22 +721,28 @@ impl Client {
             SocketAddr::V4(_) => AddressFamily::INET,
             SocketAddr::V6(_) => AddressFamily::INET6,
         };
-        let fd = rustix::net::socket_with(
-            family,
-            SocketType::STREAM,
-            SocketFlags::NONBLOCK | SocketFlags::CLOEXEC,
-            Some(rustix::net::ipproto::TCP),
-        )
-        .map_err(|e| Io::Socket(e.raw_os_error()))?;
-        if reserved && self.reserved_port {
-            bind_reserved(&fd, addr.ip());
-        }
         let deadline = Instant::now() + self.timeout;
-        match rustix::net::connect(&fd, &addr) {
-            Ok(()) => return Ok(Conn { fd }),
-            Err(Errno::INPROGRESS) | Err(Errno::INTR) => {}
-            Err(e) => return Err(Io::Connect(e.raw_os_error())),
-        }
+        let mut attempts = 0;
+        let fd = loop {
+            let fd = rustix::net::socket_with(
+                family,
+                SocketType::STREAM,
+                SocketFlags::NONBLOCK | SocketFlags::CLOEXEC,
+                Some(rustix::net::ipproto::TCP),
+            )
+            .map_err(|e| Io::Socket(e.raw_os_error()))?;
+            let bound = reserved && self.reserved_port && bind_reserved(&fd, addr.ip());
+            attempts += 1;
+            match rustix::net::connect(&fd, &addr) {
+                Ok(()) => return Ok(Conn { fd }),
+                Err(Errno::INPROGRESS) | Err(Errno::INTR) => break fd,
+                // The reserved port (bound with SO_REUSEADDR) is in use
+                // towards this very server, by another process or a
+                // TIME_WAIT: take the next one.
+                Err(Errno::ADDRNOTAVAIL) if bound && attempts < 16 => continue,
+                Err(e) => return Err(Io::Connect(e.raw_os_error())),
+            }
+        };
         wait(&fd, PollFlags::OUT, deadline)?;
         match rustix::net::sockopt::socket_error(&fd) {
             Ok(Ok(())) => Ok(Conn { fd }),
@@ -745,17 +752,34 @@ impl Client {
     }
 }
 
-/// Binds the socket to a free source port in 665..=1023; without the
-/// privilege (EACCES) the kernel's ephemeral port is used instead.
-fn bind_reserved(fd: &OwnedFd, server: IpAddr) {
+/// Binds the socket to a free source port in 665..=1023 and says whether
+/// it did; without the privilege (EACCES) the kernel's ephemeral port is
+/// used instead.
+fn bind_reserved(fd: &OwnedFd, server: IpAddr) -> bool {
     let any: IpAddr = match server {
         IpAddr::V4(_) => IpAddr::V4(core::net::Ipv4Addr::UNSPECIFIED),
         IpAddr::V6(_) => IpAddr::V6(core::net::Ipv6Addr::UNSPECIFIED),
     };
+    // A port whose last connection is in TIME_WAIT (60 s) may be bound
+    // again: the rotation below keeps 4-tuples apart, and without this a
+    // monitor checking every second or faster finds the whole range in
+    // TIME_WAIT and pays hundreds of failed binds per connection.
+    let _ = rustix::net::sockopt::set_socket_reuseaddr(fd, true);
     let span = LAST_RESERVED_PORT - FIRST_RESERVED_PORT + 1;
     for _ in 0..span {
         // Rotate through the range so that consecutive connections do not
         // reuse a port still in TIME_WAIT towards the same server.
+        if NEXT_RESERVED.load(Ordering::Relaxed) == 0 {
+            // Processes start at different places of the range, so that
+            // two monitors of one server do not walk it in step.
+            let offset = (std::process::id() % u32::from(span)) as u16;
+            let _ = NEXT_RESERVED.compare_exchange(
+                0,
+                LAST_RESERVED_PORT - offset,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            );
+        }
         let prev = NEXT_RESERVED.fetch_sub(1, Ordering::Relaxed);
         let port = if (FIRST_RESERVED_PORT..=LAST_RESERVED_PORT).contains(&prev) {
             prev
@@ -764,11 +788,12 @@ fn bind_reserved(fd: &OwnedFd, server: IpAddr) {
             LAST_RESERVED_PORT
         };
         match rustix::net::bind(fd, &SocketAddr::new(any, port)) {
-            Ok(()) => return,
+            Ok(()) => return true,
             Err(Errno::ADDRINUSE) => continue,
-            Err(_) => return,
+            Err(_) => return false,
         }
     }
+    false
 }
 
 fn remaining(deadline: Instant) -> Option<Duration> {

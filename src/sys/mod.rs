@@ -7,6 +7,7 @@
 pub mod clock;
 pub mod ipc;
 pub mod mem;
+pub mod net;
 pub mod procfs;
 pub mod signals;
 pub mod spawn;

@@ -199,6 +199,63 @@ fn read_argv0(dir: impl AsFd, pid: i32, buf: &mut [u8; 1024]) -> core::ops::Rang
     base..arg0_end
 }
 
+/// Which strings of this process's own start-up memory to edit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartupArea {
+    /// argv: what `/proc/PID/cmdline` and `ps` show.
+    Args,
+    /// The environment: what `/proc/PID/environ` shows.
+    Env,
+}
+
+/// Lets `edit` rewrite this process's own argv (or environment) strings in
+/// place, so that a secret given on the command line stops showing in
+/// `/proc/PID/cmdline` and `ps` from then on.
+///
+/// The strings live where the kernel put them at exec; `/proc/self/stat`
+/// fields 48–51 give their range and `/proc/self/mem` reaches them without
+/// raw pointers. `edit` must keep the length and the NUL separators:
+/// `std::env` still holds pointers into this memory, so moving a string
+/// would corrupt every later one.
+pub fn edit_own_startup_strings(
+    area: StartupArea,
+    edit: impl FnOnce(&mut [u8]),
+) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    let stat = std::fs::read("/proc/self/stat")?;
+    let bad = || std::io::Error::other("/proc/self/stat: unexpected format");
+    let close = stat.iter().rposition(|&c| c == b')').ok_or_else(bad)?;
+    // Fields are counted from 1; field 3 is the first after the comm.
+    let fields: Vec<&[u8]> = stat
+        .get(close + 2..)
+        .ok_or_else(bad)?
+        .split(|&c| c == b' ' || c == b'\n')
+        .collect();
+    let field = |n: usize| fields.get(n - 3).and_then(|f| parse_u64(f)).ok_or_else(bad);
+    let (start, end) = match area {
+        StartupArea::Args => (field(48)?, field(49)?),
+        StartupArea::Env => (field(50)?, field(51)?),
+    };
+    if end <= start || end - start > 1 << 20 {
+        return Err(bad());
+    }
+    let mem = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/proc/self/mem")?;
+    let mut buf = vec![0u8; (end - start) as usize];
+    mem.read_exact_at(&mut buf, start)?;
+    let before = buf.clone();
+    edit(&mut buf);
+    if buf.len() != before.len() {
+        return Err(std::io::Error::other("startup strings changed length"));
+    }
+    if buf != before {
+        mem.write_all_at(&buf, start)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod test {
     use super::*;

@@ -58,6 +58,11 @@ impl World {
         }
     }
 
+    /// The syslog socket this world reads.
+    pub fn log_socket(&self) -> &Path {
+        &self.sock_path
+    }
+
     pub fn path(&self, leaf: &str) -> PathBuf {
         self.dir.join(leaf)
     }

@@ -184,10 +184,17 @@ impl Peers {
         .expect("setns");
     }
 
-    /// Sends a signal to a server.
+    /// Sends a signal to a server. For SIGSTOP, waits until every thread
+    /// has stopped: the stop is delivered to each thread on its own, and a
+    /// thread still running could answer one more request.
     pub fn signal(child: &Child, sig: rustix::process::Signal) {
         let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
         rustix::process::kill_process(pid, sig).unwrap();
+        if sig == rustix::process::Signal::STOP {
+            wait_until("all threads stopped", Duration::from_secs(5), || {
+                all_threads_stopped(child.id())
+            });
+        }
     }
 
     /// Kills a server and reaps it.
@@ -225,6 +232,22 @@ impl Drop for Peers {
 pub fn port_open(port: u16) -> bool {
     let addr: SocketAddr = ([127, 0, 0, 1], port).into();
     TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()
+}
+
+/// Whether every thread of `pid` is in state T (stopped).
+pub fn all_threads_stopped(pid: u32) -> bool {
+    let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+        return false;
+    };
+    tasks.flatten().all(|t| {
+        fs::read_to_string(t.path().join("stat"))
+            .ok()
+            .and_then(|s| {
+                s.rsplit_once(')')
+                    .map(|(_, r)| r.trim_start().starts_with('T'))
+            })
+            .unwrap_or(true)
+    })
 }
 
 /// Shorthand for the loopback address.

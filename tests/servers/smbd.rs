@@ -152,9 +152,16 @@ impl Smbd {
         self.child.id()
     }
 
-    /// SIGSTOP to the whole group (each session has its own child).
+    /// SIGSTOP to the whole group (each session has its own child), and
+    /// wait until the listener's threads have stopped: the stop reaches
+    /// each thread on its own, and a running one could answer once more.
     pub fn stop(&self) {
         signal_group(self.pgid(), "STOP");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !stopped(self.child.id()) {
+            assert!(Instant::now() < deadline, "smbd did not stop");
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 
     /// SIGKILL to the whole group and reap.
@@ -162,6 +169,21 @@ impl Smbd {
         signal_group(self.pgid(), "KILL");
         let _ = self.child.wait();
     }
+}
+
+fn stopped(pid: u32) -> bool {
+    let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+        return false;
+    };
+    tasks.flatten().all(|t| {
+        fs::read_to_string(t.path().join("stat"))
+            .ok()
+            .and_then(|s| {
+                s.rsplit_once(')')
+                    .map(|(_, r)| r.trim_start().starts_with('T'))
+            })
+            .unwrap_or(true)
+    })
 }
 
 impl Drop for Smbd {

@@ -1,0 +1,63 @@
+#! /bin/sh
+#***************************************
+#*              start.sh               *
+#***************************************
+# CLUSTERPRO EXEC resource script for clp_nfsmon (seed 000 §10, adapted to
+# mamori). Starts the NFS monitor.
+#
+# mamori install /usr/local/sbin   makes the clp_nfsmon symlink; with a
+# symlink elsewhere, change MAMORI_BIN below.
+MAMORI_BIN=${MAMORI_BIN:-/usr/local/sbin}
+# All monitors of a node share one ID registry; change the key only if
+# 0x4d4d4653 is taken by another program (then in start.sh and stop.sh).
+# export MAMORI_FSMON_IPCKEY=0x4d4d4653
+
+run_monitor()
+{
+#
+# Set the exported directory. Add -a IP for a floating IP (default: the
+# first non-loopback IPv4 address of this server), -n PORT when NFS does
+# not use 2049 or the portmapper should not be asked for it.
+# The monitor runs in the foreground until NFS fails (exit 1): set the
+# EXEC resource to asynchronous and watch it with a PID monitor.
+#
+  "$MAMORI_BIN/clp_nfsmon" nfswatch -d /XXXX
+}
+
+if [ "$CLP_EVENT" = "START" ]
+then
+ if [ "$CLP_DISK" = "SUCCESS" ]
+ then
+  echo "NORMAL1"
+  if [ "$CLP_SERVER" = "HOME" ]
+  then
+   echo "NORMAL2"
+  else
+   echo "ON_OTHER1"
+  fi
+  echo "clp_nfsmon start"
+  run_monitor
+ else
+  echo "ERROR_DISK from START"
+ fi
+elif [ "$CLP_EVENT" = "FAILOVER" ]
+then
+ if [ "$CLP_DISK" = "SUCCESS" ]
+ then
+  echo "FAILOVER1"
+  if [ "$CLP_SERVER" = "HOME" ]
+  then
+   echo "FAILOVER2"
+  else
+   echo "ON_OTHER2"
+  fi
+  echo "clp_nfsmon start"
+  run_monitor
+ else
+  echo "ERROR_DISK from FAILOVER"
+ fi
+else
+ echo "NO_CLP"
+fi
+echo "EXIT"
+exit 0
