@@ -206,6 +206,14 @@ impl Drop for World {
             let _ = c.kill();
             let _ = c.wait();
         }
+        // A pcheck killed with -9 leaves its segment for the next pcheck to
+        // take over; nothing will, so remove it (and its semaphore) here.
+        if let Ok(id) = mamori::sys::ipc::Shm::lookup(self.key as i32) {
+            let _ = mamori::sys::ipc::remove_id(id);
+        }
+        if let Ok(sem) = mamori::sys::ipc::Sem::open(self.key as i32) {
+            let _ = sem.remove();
+        }
         kill_named(&self.name);
         for suffix in ["a", "b", "c", "d"] {
             kill_named(&format!("{}{suffix}", self.name));
