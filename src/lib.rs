@@ -7,6 +7,7 @@ pub mod applets;
 pub mod args;
 pub mod pcheck;
 pub mod pfile;
+pub mod pmf;
 pub mod pstate;
 pub mod sys;
 pub mod wire;

@@ -14,7 +14,7 @@ fn list_names_every_applet() {
         .lines()
         .map(|l| l.split_whitespace().next().unwrap().to_string())
         .collect();
-    assert_eq!(names, ["pcheck", "padmin"]);
+    assert_eq!(names, ["pcheck", "padmin", "hatimerun", "pmfadm"]);
 }
 
 #[test]

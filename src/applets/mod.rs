@@ -1,7 +1,9 @@
 //! One module per applet; each has `pub fn main(Cursor) -> ExitCode`.
 
+pub mod hatimerun;
 pub mod padmin;
 pub mod pcheck;
+pub mod pmfadm;
 
 use std::process::ExitCode;
 
@@ -25,6 +27,16 @@ pub const APPLETS: &[Applet] = &[
         name: "padmin",
         main: padmin::main,
         summary: "show and control running pchecks",
+    },
+    Applet {
+        name: "hatimerun",
+        main: hatimerun::main,
+        summary: "run a program under a time limit, killing all it started",
+    },
+    Applet {
+        name: "pmfadm",
+        main: pmfadm::main,
+        summary: "process monitor facility: start, restart, stop by nametag",
     },
 ];
 
