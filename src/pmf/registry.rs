@@ -423,6 +423,13 @@ impl Registry {
         Ok(i)
     }
 
+    /// Removes the segment and its semaphore (tests and tools; a
+    /// supervisor never does, others may be using it).
+    pub fn destroy(self) {
+        let _ = self.shm.remove();
+        let _ = self.sem.remove();
+    }
+
     /// Posts command `c` to the supervisor in slot `i`; returns its number.
     pub fn post(
         &self,

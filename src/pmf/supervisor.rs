@@ -553,6 +553,11 @@ impl Supervisor {
         if slot.cmd_seq == slot.ack_seq {
             return None;
         }
+        // Without fork events, learn the descendants started since the
+        // last death before signalling "every watched process".
+        if self.events.is_none() {
+            self.rescan();
+        }
         let mut end = None;
         let status = match slot.cmd {
             cmd::STOP => {
