@@ -219,6 +219,13 @@ fn main() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let key = format!("0x6dbe{:04x}", std::process::id() & 0xffff);
+    // A real syslog socket, drained by a thread, as on a real node.
+    let log_path = dir.join("log.sock");
+    let log_sock = std::os::unix::net::UnixDatagram::bind(&log_path).unwrap();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while log_sock.recv(&mut buf).is_ok() {}
+    });
     let size = std::fs::metadata(&mamori).map(|m| m.len()).unwrap_or(0);
     println!(
         "# pmfadm benchmark ({kills} kills for pmfadm, {peer_kills} per peer; binary {} kB)\n",
@@ -233,7 +240,7 @@ fn main() {
             .arg("pmfadm")
             .args(args)
             .env("MAMORI_PMF_IPCKEY", &key)
-            .env("MAMORI_SYSLOG_SOCKET", dir.join("no-syslog"))
+            .env("MAMORI_SYSLOG_SOCKET", &log_path)
             .output()
             .unwrap()
     };

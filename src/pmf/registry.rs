@@ -423,6 +423,12 @@ impl Registry {
         Ok(i)
     }
 
+    /// Drops this process's mappings of every page (see
+    /// [`Shm::drop_mapped_pages`]).
+    pub fn drop_mapped_pages(&self) {
+        self.shm.drop_mapped_pages();
+    }
+
     /// Removes the segment and its semaphore (tests and tools; a
     /// supervisor never does, others may be using it).
     pub fn destroy(self) {

@@ -96,6 +96,9 @@ pub struct Supervisor {
     me: i32,
     dirty: bool,
     overflow_logged: bool,
+    /// The program's last end, logged after the restart so that the log
+    /// line does not delay it.
+    ended: Option<(i32, Exit)>,
 }
 
 impl Supervisor {
@@ -180,6 +183,7 @@ impl Supervisor {
             me,
             dirty: true,
             overflow_logged: false,
+            ended: None,
         };
         match sup.command.spawn() {
             Ok(pid) => {
@@ -193,6 +197,7 @@ impl Supervisor {
                     pid
                 );
                 sup.publish();
+                sup.registry.drop_mapped_pages();
                 Ok(sup)
             }
             Err(e) => {
@@ -248,6 +253,7 @@ impl Supervisor {
         if end.is_none() {
             end = self.decide();
         }
+        self.log_ended();
         if self.dirty {
             self.publish();
         }
@@ -315,14 +321,7 @@ impl Supervisor {
                 let t = self.tracked.swap_remove(k);
                 self.dirty = true;
                 if t.depth == 0 {
-                    log!(
-                        self.log,
-                        Severity::Notice,
-                        "{}: pid {} ended ({})",
-                        self.tag,
-                        pid,
-                        exit
-                    );
+                    self.ended = Some((pid, exit));
                 }
             }
         }
@@ -414,6 +413,7 @@ impl Supervisor {
         if self.retries < 0 || self.retries_used < self.retries as u32 {
             return self.restart(now);
         }
+        self.log_ended();
         log!(
             self.log,
             Severity::Err,
@@ -486,6 +486,7 @@ impl Supervisor {
         match self.command.spawn() {
             Ok(pid) => {
                 self.track(pid, 0);
+                self.log_ended();
                 if self.retries < 0 {
                     log!(
                         self.log,
@@ -521,6 +522,19 @@ impl Supervisor {
                 );
                 Some(End::GaveUp)
             }
+        }
+    }
+
+    fn log_ended(&mut self) {
+        if let Some((pid, exit)) = self.ended.take() {
+            log!(
+                self.log,
+                Severity::Notice,
+                "{}: pid {} ended ({})",
+                self.tag,
+                pid,
+                exit
+            );
         }
     }
 
