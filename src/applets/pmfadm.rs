@@ -468,7 +468,6 @@ fn supervise(cfg: Config, reg: Registry, w: std::os::fd::OwnedFd) -> ExitCode {
     let _ = crate::sys::syslog::write_all(&w, format!("ok {}\n", crate::sys::getpid()).as_bytes());
     drop(w);
     crate::sys::mem::trim_startup_pages();
-    crate::sys::mem::no_fault_around();
     let end = sup.run();
     sup.finish(end);
     ExitCode::from(match end {

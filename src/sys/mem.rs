@@ -53,36 +53,3 @@ pub fn trim_startup_pages() -> usize {
     }
     trimmed
 }
-
-/// Turns off the kernel's fault-around (64 kB windows) on this process's
-/// own executable: a supervisor that touches a few scattered functions per
-/// restart then keeps only those pages, not a window around each. A
-/// minor fault per new page is the price, paid once.
-pub fn no_fault_around() {
-    let Ok(exe) = std::fs::read_link("/proc/self/exe") else {
-        return;
-    };
-    let Some(exe) = exe.to_str().map(String::from) else {
-        return;
-    };
-    let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else {
-        return;
-    };
-    for line in maps.lines() {
-        let mut f = line.split_ascii_whitespace();
-        let (Some(range), Some(perms)) = (f.next(), f.next()) else {
-            continue;
-        };
-        if f.nth(3) != Some(exe.as_str()) || perms.contains('w') {
-            continue;
-        }
-        let Some((lo, hi)) = range.split_once('-') else {
-            continue;
-        };
-        if let (Ok(lo), Ok(hi)) = (usize::from_str_radix(lo, 16), usize::from_str_radix(hi, 16)) {
-            // SAFETY: an advice on a read-only file mapping of our own
-            // executable; it changes paging, never contents.
-            unsafe { libc::madvise(lo as *mut libc::c_void, hi - lo, libc::MADV_RANDOM) };
-        }
-    }
-}
