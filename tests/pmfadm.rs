@@ -368,6 +368,15 @@ fn dash_k_signals_and_keeps_monitoring() {
     .expect("USR1 not delivered");
     assert!(p.query("sig"));
     assert_eq!(p.w.count_log("restarted"), 0);
+    // -w with a signal that ends nothing: a time-out error, exit 3.
+    let t = Instant::now();
+    let out = p.run(&["-k", "sig", "-w", "0.3", "CONT"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(t.elapsed() >= Duration::from_millis(300));
+    assert_eq!(
+        stderr(&out),
+        "pmfadm: sig: processes still running after 300ms\n"
+    );
     // -k KILL -w: returns when the processes are gone; monitoring goes on.
     let before = p.pids("sig");
     let out = p.run(&["-k", "sig", "-w", "2", "KILL"]);
