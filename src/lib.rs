@@ -8,6 +8,7 @@ pub mod args;
 pub mod fsmon;
 pub mod pcheck;
 pub mod pfile;
+pub mod pmf;
 pub mod probe;
 pub mod pstate;
 pub mod sys;

@@ -14,7 +14,17 @@ fn list_names_every_applet() {
         .lines()
         .map(|l| l.split_whitespace().next().unwrap().to_string())
         .collect();
-    assert_eq!(names, ["pcheck", "padmin", "clp_sambamon", "clp_nfsmon"]);
+    assert_eq!(
+        names,
+        [
+            "pcheck",
+            "padmin",
+            "clp_sambamon",
+            "clp_nfsmon",
+            "hatimerun",
+            "pmfadm"
+        ]
+    );
 }
 
 #[test]

@@ -2,8 +2,10 @@
 
 pub mod clp_nfsmon;
 pub mod clp_sambamon;
+pub mod hatimerun;
 pub mod padmin;
 pub mod pcheck;
+pub mod pmfadm;
 
 use std::process::ExitCode;
 
@@ -37,6 +39,16 @@ pub const APPLETS: &[Applet] = &[
         name: "clp_nfsmon",
         main: clp_nfsmon::main,
         summary: "NFS monitor: exit when an export stops answering ONC-RPC",
+    },
+    Applet {
+        name: "hatimerun",
+        main: hatimerun::main,
+        summary: "run a program under a time limit, killing all it started",
+    },
+    Applet {
+        name: "pmfadm",
+        main: pmfadm::main,
+        summary: "process monitor facility: start, restart, stop by nametag",
     },
 ];
 

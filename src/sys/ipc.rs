@@ -145,6 +145,15 @@ impl Shm {
         true
     }
 
+    /// Unmaps every page of the segment from this process (the contents
+    /// stay in the segment): a supervisor that scanned all slots once keeps
+    /// only the page of its own slot resident afterwards.
+    pub fn drop_mapped_pages(&self) {
+        // SAFETY: a shared mapping: MADV_DONTNEED only drops our page-table
+        // entries; the next access maps the segment's page again.
+        unsafe { libc::madvise(self.addr.cast(), self.size, libc::MADV_DONTNEED) };
+    }
+
     /// Marks the segment for removal (it goes when the last process
     /// detaches).
     pub fn remove(&self) -> io::Result<()> {

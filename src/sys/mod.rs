@@ -1,13 +1,16 @@
 //! Every `unsafe` block and every raw libc call of mamori lives below this
 //! module; the rest of the crate sees safe wrappers. rustix covers what it
 //! can; libc is used for what rustix leaves out (SysV shm/sem, signalfd,
-//! sigprocmask, posix_spawn, localtime_r).
+//! sigprocmask, posix_spawn, localtime_r, fork, close_range, the process
+//! event connector).
 #![allow(unsafe_code)]
 
 pub mod clock;
 pub mod ipc;
 pub mod mem;
 pub mod net;
+pub mod process;
+pub mod procev;
 pub mod procfs;
 pub mod signals;
 pub mod spawn;
@@ -21,6 +24,11 @@ pub(crate) fn last_error() -> std::io::Error {
 /// This process's pid.
 pub fn getpid() -> i32 {
     rustix::process::getpid().as_raw_nonzero().get()
+}
+
+/// This process's effective uid.
+pub fn geteuid() -> u32 {
+    rustix::process::geteuid().as_raw()
 }
 
 /// Whether this process runs with root's effective uid.

@@ -81,6 +81,70 @@ pub fn ignore(signal: i32) {
     unsafe { libc::signal(signal, libc::SIG_IGN) };
 }
 
+/// Sends `signal` to every process of group `pgid`.
+pub fn kill_group(pgid: i32, signal: i32) -> io::Result<()> {
+    // SAFETY: plain syscall wrapper; a negative pid names the group.
+    if pgid <= 0 || unsafe { libc::kill(-pgid, signal) } < 0 {
+        return Err(if pgid <= 0 {
+            io::ErrorKind::InvalidInput.into()
+        } else {
+            last_error()
+        });
+    }
+    Ok(())
+}
+
+/// Signal names as kill(1) lists them, without `SIG`.
+const NAMES: [(&str, i32); 31] = [
+    ("HUP", libc::SIGHUP),
+    ("INT", libc::SIGINT),
+    ("QUIT", libc::SIGQUIT),
+    ("ILL", libc::SIGILL),
+    ("TRAP", libc::SIGTRAP),
+    ("ABRT", libc::SIGABRT),
+    ("IOT", libc::SIGIOT),
+    ("BUS", libc::SIGBUS),
+    ("FPE", libc::SIGFPE),
+    ("KILL", libc::SIGKILL),
+    ("USR1", libc::SIGUSR1),
+    ("SEGV", libc::SIGSEGV),
+    ("USR2", libc::SIGUSR2),
+    ("PIPE", libc::SIGPIPE),
+    ("ALRM", libc::SIGALRM),
+    ("TERM", libc::SIGTERM),
+    ("STKFLT", libc::SIGSTKFLT),
+    ("CHLD", libc::SIGCHLD),
+    ("CONT", libc::SIGCONT),
+    ("STOP", libc::SIGSTOP),
+    ("TSTP", libc::SIGTSTP),
+    ("TTIN", libc::SIGTTIN),
+    ("TTOU", libc::SIGTTOU),
+    ("URG", libc::SIGURG),
+    ("XCPU", libc::SIGXCPU),
+    ("XFSZ", libc::SIGXFSZ),
+    ("VTALRM", libc::SIGVTALRM),
+    ("PROF", libc::SIGPROF),
+    ("WINCH", libc::SIGWINCH),
+    ("IO", libc::SIGIO),
+    ("SYS", libc::SIGSYS),
+];
+
+/// A signal as kill(1) takes it: a name, case-insensitive, with or without
+/// `SIG`, or a number from 1 to 64.
+pub fn parse(text: &str) -> Option<i32> {
+    if let Ok(n) = text.parse::<i32>() {
+        return (1..=libc::SIGRTMAX()).contains(&n).then_some(n);
+    }
+    let upper = text.to_ascii_uppercase();
+    let name = upper.strip_prefix("SIG").unwrap_or(&upper);
+    NAMES.iter().find(|(n, _)| *n == name).map(|&(_, s)| s)
+}
+
+/// The name of `signal` without `SIG` (`TERM`), or its number.
+pub fn name(signal: i32) -> Option<&'static str> {
+    NAMES.iter().find(|&&(_, s)| s == signal).map(|&(n, _)| n)
+}
+
 /// Sends `signal` to process `pid`.
 pub fn kill(pid: i32, signal: i32) -> io::Result<()> {
     // SAFETY: plain syscall wrapper.

@@ -55,6 +55,9 @@ pub struct Command {
     argv_ptrs: Vec<*mut c_char>,
     actions: Box<libc::posix_spawn_file_actions_t>,
     new_session: bool,
+    process_group: bool,
+    /// `None`: this process's environment.
+    env: Option<(Vec<CString>, Vec<*mut c_char>)>,
 }
 
 impl Command {
@@ -91,7 +94,47 @@ impl Command {
             argv_ptrs,
             actions,
             new_session: false,
+            process_group: false,
+            env: None,
         })
+    }
+
+    /// Let the child read this process's stdin (hatimerun runs a program
+    /// in the foreground, as a shell would).
+    pub fn inherit_stdin(mut self) -> Command {
+        // SAFETY: re-initialises the actions this Command owns, dropping
+        // the /dev/null open.
+        unsafe {
+            libc::posix_spawn_file_actions_destroy(&mut *self.actions);
+            libc::posix_spawn_file_actions_init(&mut *self.actions);
+        }
+        self
+    }
+
+    /// Start the child as the leader of a new process group, so that the
+    /// whole group can be signalled at once.
+    pub fn process_group(mut self, on: bool) -> Command {
+        self.process_group = on;
+        self
+    }
+
+    /// Give the child exactly these `NAME=VALUE` strings as environment;
+    /// `None` when one holds a NUL byte.
+    pub fn env<'a>(mut self, vars: impl IntoIterator<Item = &'a str>) -> Option<Command> {
+        let vars: Vec<CString> = vars
+            .into_iter()
+            .map(CString::new)
+            .collect::<Result<_, _>>()
+            .ok()?;
+        let mut ptrs: Vec<*mut c_char> = vars.iter().map(|v| v.as_ptr().cast_mut()).collect();
+        ptrs.push(core::ptr::null_mut());
+        self.env = Some((vars, ptrs));
+        Some(self)
+    }
+
+    /// The words of the command.
+    pub fn words(&self) -> impl Iterator<Item = &str> {
+        self.argv.iter().map(|a| a.to_str().unwrap_or("?"))
     }
 
     /// Start the child in a new session (`setsid`), so that what it starts
@@ -127,6 +170,14 @@ impl Command {
             if self.new_session {
                 flags |= libc::POSIX_SPAWN_SETSID;
             }
+            if self.process_group {
+                flags |= libc::POSIX_SPAWN_SETPGROUP as libc::c_short;
+                libc::posix_spawnattr_setpgroup(&mut attr, 0);
+            }
+            let envp = match &self.env {
+                Some((_, ptrs)) => ptrs.as_ptr().cast(),
+                None => environ(),
+            };
             libc::posix_spawnattr_setflags(&mut attr, flags);
             let mut pid: libc::pid_t = 0;
             let r = libc::posix_spawnp(
@@ -135,7 +186,7 @@ impl Command {
                 &*self.actions,
                 &attr,
                 self.argv_ptrs.as_ptr(),
-                environ(),
+                envp,
             );
             libc::posix_spawnattr_destroy(&mut attr);
             if r != 0 {
@@ -168,7 +219,7 @@ pub fn reap_any() -> Option<(i32, Exit)> {
     Some((pid.as_raw_nonzero().get(), exit_of(status)))
 }
 
-fn exit_of(status: rustix::process::WaitStatus) -> Exit {
+pub(crate) fn exit_of(status: rustix::process::WaitStatus) -> Exit {
     if let Some(sig) = status.terminating_signal() {
         Exit::Signal(sig)
     } else {

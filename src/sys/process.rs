@@ -1,0 +1,95 @@
+//! Process-tree duties of a supervisor: becoming a child subreaper (so a
+//! descendant that daemonises is re-parented to us, not to init), knowing
+//! whether any child is left, and detaching from the caller (double fork,
+//! new session, no inherited fds), as `pmfadm -c` must before it returns.
+
+use std::io;
+use std::os::fd::{AsFd, AsRawFd};
+
+use rustix::process::{WaitId, WaitIdOptions};
+
+use super::last_error;
+
+/// Makes orphaned descendants re-parent to this process (Linux ≥ 3.4).
+pub fn become_subreaper() -> io::Result<()> {
+    rustix::process::set_child_subreaper(Some(rustix::process::getpid()))?;
+    Ok(())
+}
+
+/// Whether this process still has a child (running, stopped or zombie).
+/// As a subreaper this answers "is any descendant left?": every living
+/// descendant is a child or has a living ancestor that is one.
+pub fn has_children() -> bool {
+    let opts = WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT;
+    !matches!(
+        rustix::process::waitid(WaitId::All, opts),
+        Err(rustix::io::Errno::CHILD)
+    )
+}
+
+/// Which side of a fork we are on.
+pub enum Forked {
+    Parent(i32),
+    Child,
+}
+
+/// `fork()`. Only for single-threaded callers (pmfadm before it detaches):
+/// the child gets a copy of this one thread and may allocate freely.
+pub fn fork() -> io::Result<Forked> {
+    // SAFETY: the callers are single-threaded, so no lock can be held by a
+    // thread that does not exist in the child.
+    match unsafe { libc::fork() } {
+        -1 => Err(last_error()),
+        0 => Ok(Forked::Child),
+        pid => Ok(Forked::Parent(pid)),
+    }
+}
+
+/// Ends this process at once, without running exit handlers or flushing
+/// stdio buffers that belong to the parent (the middle of a double fork).
+pub fn exit_now(code: i32) -> ! {
+    // SAFETY: _exit never returns and is always sound.
+    unsafe { libc::_exit(code) }
+}
+
+/// Waits for child `pid` to end and returns how it ended.
+pub fn wait_pid(pid: i32) -> io::Result<super::spawn::Exit> {
+    let pid = rustix::process::Pid::from_raw(pid).ok_or(io::ErrorKind::InvalidInput)?;
+    loop {
+        match rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::empty()) {
+            Ok(Some((_, st))) => return Ok(super::spawn::exit_of(st)),
+            Ok(None) => {}
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Detaches the calling process from its session and its files: new
+/// session, stdin/stdout/stderr on /dev/null, every other fd closed except
+/// `keep`.
+pub fn detach_files(keep: impl AsFd) -> io::Result<()> {
+    rustix::process::setsid()?;
+    let null = rustix::fs::open(
+        "/dev/null",
+        rustix::fs::OFlags::RDWR | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )?;
+    rustix::stdio::dup2_stdin(&null)?;
+    rustix::stdio::dup2_stdout(&null)?;
+    rustix::stdio::dup2_stderr(&null)?;
+    drop(null);
+    let keep = keep.as_fd().as_raw_fd() as u32;
+    close_range(3, keep.saturating_sub(1));
+    close_range(keep + 1, u32::MAX);
+    Ok(())
+}
+
+fn close_range(first: u32, last: u32) {
+    if first > last {
+        return;
+    }
+    // SAFETY: closing fds this process owns; nothing else refers to them
+    // (the caller is single-threaded and has just forked).
+    unsafe { libc::syscall(libc::SYS_close_range, first, last, 0) };
+}

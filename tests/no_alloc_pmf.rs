@@ -1,0 +1,193 @@
+//! Proof that a pmfadm supervisor's loop allocates nothing once started:
+//! a counting global allocator around real deaths (of the program and of
+//! its child, tracked by fork depth), restarts, a `-k` command through the
+//! registry mailbox and idle turns, in-process, with the kernel's event
+//! connector and with the /proc fallback.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::os::unix::net::UnixDatagram;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use mamori::pmf::registry::{self, Registry, cmd};
+use mamori::pmf::{Config, Supervisor};
+use mamori::sys::procfs::Scanner;
+use mamori::sys::signals;
+use mamori::sys::syslog::Syslog;
+
+struct Counting;
+
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards to the system allocator; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.load(Ordering::Relaxed) {
+            ALLOCS.fetch_add(1, Ordering::Relaxed);
+        }
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if COUNTING.load(Ordering::Relaxed) {
+            ALLOCS.fetch_add(1, Ordering::Relaxed);
+        }
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn find(scanner: &mut Scanner, name: &[u8]) -> Option<i32> {
+    let mut found = None;
+    scanner
+        .for_each(|p| {
+            if p.argv0 == name {
+                found = Some(p.pid);
+            }
+        })
+        .unwrap();
+    found
+}
+
+/// Turns the loop until a log line containing `needle` arrives.
+fn turn_until(sup: &mut Supervisor, log: &UnixDatagram, needle: &[u8], limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    let mut buf = [0u8; 2048];
+    while Instant::now() < deadline {
+        assert!(sup.run_once(Some(Duration::from_millis(20))).is_none());
+        while let Ok(n) = log.recv(&mut buf) {
+            if buf[..n].windows(needle.len()).any(|w| w == needle) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Turns the loop until `name` runs (as a process other than `not`).
+fn turn_until_running(
+    sup: &mut Supervisor,
+    scanner: &mut Scanner,
+    name: &[u8],
+    not: Option<i32>,
+) -> i32 {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        assert!(sup.run_once(Some(Duration::from_millis(5))).is_none());
+        if let Some(pid) = find(scanner, name).filter(|&p| Some(p) != not) {
+            return pid;
+        }
+    }
+    panic!("{} did not start", String::from_utf8_lossy(name));
+}
+
+/// Five kill cycles and a -k command; returns the allocations counted.
+fn cycles(connector: bool, key: i32, log: &UnixDatagram) -> usize {
+    let name = format!("mdtnoallocpmf{}{}", std::process::id(), u8::from(connector));
+    let child = format!("{name}a");
+    // SAFETY: single-threaded; nothing else reads the environment now.
+    unsafe {
+        if connector {
+            std::env::remove_var("MAMORI_PMF_NO_CONNECTOR");
+        } else {
+            std::env::set_var("MAMORI_PMF_NO_CONNECTOR", "1");
+        }
+    }
+    let cfg = Config {
+        tag: format!("noalloc{}", u8::from(connector)),
+        argv: vec![
+            "/bin/bash".into(),
+            "-c".into(),
+            format!("(exec -a {child} sleep 100000) & exec -a {name} sleep 100000"),
+        ],
+        action: None,
+        env: None,
+        retries: -1,
+        period_min: -1,
+        level: -1,
+        owner_uid: 0,
+    };
+    let reg = Registry::open(key, true).unwrap().unwrap();
+    let mut sup = Supervisor::start(&cfg, reg, Syslog::new("pmfd")).unwrap();
+    assert_eq!(sup.uses_connector(), connector);
+    let mut scanner = Scanner::new().unwrap();
+    let mut parent = turn_until_running(&mut sup, &mut scanner, name.as_bytes(), None);
+    let mut kid = turn_until_running(&mut sup, &mut scanner, child.as_bytes(), None);
+    let side = Registry::open(key, false).unwrap().unwrap();
+    let slot = side.find(&cfg.tag).unwrap().unwrap().slot;
+
+    let cont = signals::parse("CONT").unwrap();
+    COUNTING.store(true, Ordering::SeqCst);
+    let before = ALLOCS.load(Ordering::SeqCst);
+    for _ in 0..5 {
+        signals::kill(parent, signals::SIGKILL).unwrap();
+        assert!(turn_until(
+            &mut sup,
+            log,
+            b"ended (killed by signal 9)",
+            Duration::from_secs(5)
+        ));
+        signals::kill(kid, signals::SIGKILL).unwrap();
+        assert!(turn_until(
+            &mut sup,
+            log,
+            b": restarted ",
+            Duration::from_secs(5)
+        ));
+        parent = turn_until_running(&mut sup, &mut scanner, name.as_bytes(), Some(parent));
+        kid = turn_until_running(&mut sup, &mut scanner, child.as_bytes(), Some(kid));
+    }
+    // `pmfadm -k TAG CONT` as pmfadm posts it, then idle turns.
+    let seq = side.post(slot, cmd::SIGNAL, cont, 0, 0).unwrap();
+    signals::kill(mamori::sys::getpid(), signals::SIGUSR1).unwrap();
+    let idle_until = Instant::now() + Duration::from_millis(200);
+    while Instant::now() < idle_until {
+        assert!(sup.run_once(Some(Duration::from_millis(20))).is_none());
+    }
+    COUNTING.store(false, Ordering::SeqCst);
+    let allocs = ALLOCS.load(Ordering::SeqCst) - before;
+    let s = side.read(slot).unwrap();
+    assert_eq!(s.ack_seq, seq, "the -k command was answered");
+    assert_eq!(s.ack_status, 2, "both watched processes signalled");
+    assert_eq!(s.restarts, 5);
+
+    let _ = signals::kill(parent, signals::SIGKILL);
+    let _ = signals::kill(kid, signals::SIGKILL);
+    sup.finish(mamori::pmf::End::Stopped);
+    assert!(side.find(&cfg.tag).unwrap().is_none());
+    while mamori::sys::spawn::reap_any().is_some() {}
+    println!(
+        "no_alloc_pmf: {} mode: 5 kill/restart cycles, a -k command, idle turns: {allocs} allocations",
+        if connector { "connector" } else { "/proc" }
+    );
+    allocs
+}
+
+fn main() {
+    let dir = std::env::temp_dir().join(format!("mamori-noalloc-pmf-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let sock = dir.join("log.sock");
+    let log = UnixDatagram::bind(&sock).unwrap();
+    log.set_nonblocking(true).unwrap();
+    // SAFETY: single-threaded; nothing else reads the environment now.
+    unsafe { std::env::set_var("MAMORI_SYSLOG_SOCKET", &sock) };
+    let key = 0x6f00_0000 | (std::process::id() as i32 & 0xffff);
+    let a = cycles(true, key, &log);
+    let b = cycles(false, key, &log);
+    if let Ok(Some(reg)) = Registry::open(key, false) {
+        reg.destroy();
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = registry::SLOTS;
+    if a + b != 0 {
+        println!("0 passed, 1 failed");
+        std::process::exit(1);
+    }
+    println!("1 passed, 0 failed");
+}
