@@ -15,112 +15,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-fn mono_ns() -> u128 {
-    let t = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
-    t.tv_sec as u128 * 1_000_000_000 + t.tv_nsec as u128
-}
-
-fn env_num(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn stamps(file: &Path) -> Vec<u128> {
-    std::fs::read_to_string(file)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| l.parse().ok())
-        .collect()
-}
-
-fn wait_until<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
-    let end = Instant::now() + limit;
-    loop {
-        if let Some(v) = f() {
-            return Some(v);
-        }
-        if Instant::now() > end {
-            return None;
-        }
-        std::thread::sleep(Duration::from_micros(500));
-    }
-}
-
-/// (pid, ppid, cmdline) of every process.
-fn processes() -> Vec<(i32, i32, String)> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        let Some((_, rest)) = stat.rsplit_once(')') else {
-            continue;
-        };
-        let f: Vec<&str> = rest.split_whitespace().collect();
-        if f.first() == Some(&"Z") {
-            continue;
-        }
-        let ppid = f.get(1).and_then(|p| p.parse().ok()).unwrap_or(0);
-        let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
-        out.push((pid, ppid, cmd));
-    }
-    out
-}
-
-fn pid_with(cmd_part: &str) -> Option<i32> {
-    processes()
-        .into_iter()
-        .find(|(_, _, c)| c.contains(cmd_part))
-        .map(|p| p.0)
-}
-
-fn kill_all_with(cmd_part: &str) {
-    for (pid, _, c) in processes() {
-        if c.contains(cmd_part) {
-            let _ = mamori::sys::signals::kill(pid, mamori::sys::signals::SIGKILL);
-        }
-    }
-}
-
-/// (Rss, Pss) in kB.
-fn rss_pss(pid: u32) -> (u64, u64) {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
-    let get = |k: &str| {
-        text.lines()
-            .find(|l| l.starts_with(k))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (get("Rss:"), get("Pss:"))
-}
-
-/// CPU time on a CPU, ns (/proc/PID/schedstat, first field).
-fn cpu_ns(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/schedstat"))
-        .ok()
-        .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
-        .unwrap_or(0)
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    if v.is_empty() {
-        f64::NAN
-    } else {
-        v[v.len() / 2]
-    }
-}
-
-fn max(v: &[f64]) -> f64 {
-    v.iter().cloned().fold(f64::NAN, f64::max)
-}
+#[path = "bench_util.rs"]
+mod util;
+use util::*;
 
 struct Syslog {
     lines: Arc<Mutex<Vec<(u128, String)>>>,
@@ -178,35 +75,6 @@ impl Env {
             .env("MAMORI_DUMP_DIR", &self.dir);
         c
     }
-}
-
-/// Kills the service `kills` times; returns kill → new stamp latencies in
-/// ms. `find` gives the live service pid; `settle` runs after each restart.
-fn kill_loop(
-    file: &Path,
-    kills: usize,
-    find: &dyn Fn() -> Option<i32>,
-    settle: &mut dyn FnMut(usize, u128),
-) -> Vec<f64> {
-    let mut out = Vec::new();
-    for i in 0..kills {
-        let Some(pid) = wait_until(Duration::from_secs(10), find) else {
-            eprintln!("  service not found before kill {i}");
-            break;
-        };
-        let before = stamps(file).len();
-        let t0 = mono_ns();
-        mamori::sys::signals::kill(pid, mamori::sys::signals::SIGKILL).unwrap();
-        let Some(stamp) = wait_until(Duration::from_secs(10), || {
-            stamps(file).get(before).copied()
-        }) else {
-            eprintln!("  no restart after kill {i}");
-            break;
-        };
-        out.push((stamp.saturating_sub(t0)) as f64 / 1e6);
-        settle(i, t0);
-    }
-    out
 }
 
 struct Peer {
@@ -282,6 +150,12 @@ fn main() {
     let stamp = std::env::var_os("BENCH_STAMP")
         .map(PathBuf::from)
         .expect("BENCH_STAMP: path of the built tools/stamp.c");
+    // A name of this run's own, so that no other process called `stamp`
+    // on the machine is taken for ours (pcheck watches every process with
+    // the PENT's name).
+    let own = dir.join(format!("bst{}", std::process::id()));
+    std::fs::copy(&stamp, &own).expect("copy the stamp binary");
+    let stamp = own;
     let env = Env {
         dir: dir.clone(),
         mamori: root.join("mamori"),
@@ -301,8 +175,8 @@ fn main() {
     let file_s = file.display().to_string();
     let pfile = dir.join("pfile1");
     std::fs::write(&pfile, format!(
-        "IPCKEY 0x6dbe0001\nMSG_CHECK_INTERVAL 5\nMONITOR_INTERVAL 1\nstamp:{} {} daemon:1:100000:continue\n",
-        env.stamp.display(), file_s)).unwrap();
+        "IPCKEY 0x6dbe0001\nMSG_CHECK_INTERVAL 5\nMONITOR_INTERVAL 1\n{}:{} {} daemon:1:100000:continue\n",
+        env.stamp.file_name().unwrap().to_string_lossy(), env.stamp.display(), file_s)).unwrap();
     Command::new(&env.stamp)
         .arg(&file)
         .arg("daemon")
@@ -342,7 +216,7 @@ fn main() {
 
     // The floor on this machine: kill → pidfd readable → posix_spawn, with
     // no supervisor logic at all, same stamp.
-    let floor = bench_floor(&env, kills);
+    let floor = floor(&env.dir, &env.stamp, kills, true);
 
     // 2. Peers, same service, same clock.
     let mut peers = Vec::new();
@@ -416,7 +290,7 @@ fn main() {
     let w0 = Instant::now();
     std::thread::sleep(Duration::from_secs(cpu_secs as u64));
     let cpu_pct = (cpu_ns(pc_many.id()) - c0) as f64 / w0.elapsed().as_nanos() as f64 * 100.0;
-    let mut padmin_ms: Vec<f64> = (0..20)
+    let padmin_ms: Vec<f64> = (0..20)
         .map(|_| {
             let t = Instant::now();
             let out = env
@@ -438,10 +312,7 @@ fn main() {
     }
 
     // Report.
-    let mut restart_m = restart.clone();
-    let mut down_m = down.clone();
-    let mut up_m = up.clone();
-    let pc_med = median(&mut restart_m);
+    let pc_med = median(&restart);
     println!(
         "## kill -9 → event, pcheck (pidfd), {} kills\n",
         restart.len()
@@ -449,7 +320,7 @@ fn main() {
     println!("| measure | median ms | max ms |\n|---|---|---|");
     println!(
         "| kill → `Down` logged | {:.3} | {:.3} |",
-        median(&mut down_m),
+        median(&down),
         max(&down)
     );
     println!(
@@ -459,20 +330,19 @@ fn main() {
     );
     println!(
         "| kill → `Up` logged (new process found) | {:.3} | {:.3} |",
-        median(&mut up_m),
+        median(&up),
         max(&up)
     );
     println!("\n## kill -9 → restarted service's first instruction (tools/stamp.c), same run\n");
     println!(
         "| supervisor | kills | median ms | max ms | ratio to pcheck (median) | supervisor Pss kB |\n|---|---|---|---|---|---|"
     );
-    let mut floor_m = floor.clone();
     println!(
         "| floor: same daemon, kill → pidfd → posix_spawn, no supervisor logic | {} | {:.3} | {:.3} | {:.2}× | — |",
         floor.len(),
-        median(&mut floor_m),
+        median(&floor),
         max(&floor),
-        median(&mut floor_m) / pc_med
+        median(&floor) / pc_med
     );
     println!(
         "| mamori pcheck | {} | {:.3} | {:.3} | 1.0 | {} |",
@@ -482,8 +352,7 @@ fn main() {
         pss1
     );
     for p in &peers {
-        let mut l = p.latencies.clone();
-        let m = median(&mut l);
+        let m = median(&p.latencies);
         println!(
             "| {} | {} | {:.3} | {:.3} | {:.0}× | {} |",
             p.name,
@@ -516,7 +385,7 @@ fn main() {
     );
     println!(
         "- `padmin -c show pent` with {many} PENTs, 20 runs: median {:.2} ms, max {:.2} ms",
-        median(&mut padmin_ms),
+        median(&padmin_ms),
         max(&padmin_ms)
     );
     let _ = std::fs::remove_dir_all(&dir);
@@ -556,47 +425,4 @@ fn bench_monit(env: &Env, kills: usize) -> Option<Peer> {
         latencies: lat,
         pss_kb: pss,
     })
-}
-
-fn bench_floor(env: &Env, kills: usize) -> Vec<f64> {
-    // Like for like with pcheck: the service is a daemon this process did
-    // not start (waking on a foreign process's exit costs the kernel more
-    // than on a child's), and the restart command is the same
-    // `stamp FILE daemon`. Only the supervisor logic is missing.
-    use rustix::event::{PollFd, PollFlags, poll};
-    let file = env.dir.join("stamps-floor");
-    let file_s = file.display().to_string();
-    let cmd =
-        mamori::sys::spawn::Command::new([env.stamp.to_str().unwrap(), file_s.as_str(), "daemon"])
-            .unwrap()
-            .new_session(true);
-    let find = || pid_with(&format!("{file_s} daemon"));
-    let mut out = Vec::new();
-    cmd.spawn().unwrap();
-    for _ in 0..kills {
-        let Some(pid) = wait_until(Duration::from_secs(5), find) else {
-            break;
-        };
-        while mamori::sys::spawn::reap_any().is_some() {}
-        let fd = rustix::process::pidfd_open(
-            rustix::process::Pid::from_raw(pid).unwrap(),
-            rustix::process::PidfdFlags::empty(),
-        )
-        .unwrap();
-        let before = stamps(&file).len();
-        let t0 = mono_ns();
-        mamori::sys::signals::kill(pid, mamori::sys::signals::SIGKILL).unwrap();
-        let mut fds = [PollFd::new(&fd, PollFlags::IN)];
-        poll(&mut fds, None).unwrap();
-        cmd.spawn().unwrap();
-        if let Some(stamp) = wait_until(Duration::from_secs(5), || {
-            stamps(&file).get(before).copied()
-        }) {
-            out.push((stamp - t0) as f64 / 1e6);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    kill_all_with(&file_s);
-    while mamori::sys::spawn::reap_any().is_some() {}
-    out
 }

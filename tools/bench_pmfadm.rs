@@ -10,122 +10,11 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-fn mono_ns() -> u128 {
-    let t = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
-    t.tv_sec as u128 * 1_000_000_000 + t.tv_nsec as u128
-}
-
-fn env_num(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn stamps(file: &Path) -> Vec<u128> {
-    std::fs::read_to_string(file)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| l.parse().ok())
-        .collect()
-}
-
-fn wait_until<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
-    let end = Instant::now() + limit;
-    loop {
-        if let Some(v) = f() {
-            return Some(v);
-        }
-        if Instant::now() > end {
-            return None;
-        }
-        std::thread::sleep(Duration::from_micros(500));
-    }
-}
-
-/// Live (pid, ppid, cmdline) of every process.
-fn processes() -> Vec<(i32, i32, String)> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        let Some((_, rest)) = stat.rsplit_once(')') else {
-            continue;
-        };
-        let f: Vec<&str> = rest.split_whitespace().collect();
-        if f.first() == Some(&"Z") {
-            continue;
-        }
-        let ppid = f.get(1).and_then(|p| p.parse().ok()).unwrap_or(0);
-        let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-        out.push((pid, ppid, String::from_utf8_lossy(&cmd).replace('\0', " ")));
-    }
-    out
-}
-
-/// The child of `parent` whose command line holds `part`.
-fn child_with(parent: i32, part: &str) -> Option<i32> {
-    processes()
-        .into_iter()
-        .find(|(_, pp, c)| *pp == parent && c.contains(part))
-        .map(|p| p.0)
-}
-
-/// (Rss, Pss) in kB.
-fn rss_pss(pid: i32) -> (u64, u64) {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
-    let get = |k: &str| {
-        text.lines()
-            .find(|l| l.starts_with(k))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (get("Rss:"), get("Pss:"))
-}
-
-fn median(v: &[f64]) -> f64 {
-    let mut v = v.to_vec();
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    if v.is_empty() {
-        f64::NAN
-    } else {
-        v[v.len() / 2]
-    }
-}
-
-fn max(v: &[f64]) -> f64 {
-    v.iter().cloned().fold(f64::NAN, f64::max)
-}
-
-/// Kills the service `kills` times; kill → new stamp latencies in ms.
-fn kill_loop(file: &Path, kills: usize, find: &dyn Fn() -> Option<i32>, gap: Duration) -> Vec<f64> {
-    let mut out = Vec::new();
-    for i in 0..kills {
-        let Some(pid) = wait_until(Duration::from_secs(10), find) else {
-            eprintln!("  service not found before kill {i}");
-            break;
-        };
-        let before = stamps(file).len();
-        let t0 = mono_ns();
-        mamori::sys::signals::kill(pid, mamori::sys::signals::SIGKILL).unwrap();
-        let Some(stamp) = wait_until(Duration::from_secs(10), || {
-            stamps(file).get(before).copied()
-        }) else {
-            eprintln!("  no restart after kill {i}");
-            break;
-        };
-        out.push(stamp.saturating_sub(t0) as f64 / 1e6);
-        std::thread::sleep(gap);
-    }
-    out
-}
+#[path = "bench_util.rs"]
+mod util;
+use util::*;
 
 struct Row {
     name: String,
@@ -158,54 +47,17 @@ fn peer(name: &str, dir: &Path, stamp: &Path, kills: usize, gap: Duration) -> Op
     let find = || child_with(sup, &file_s);
     wait_until(Duration::from_secs(10), find)?;
     std::thread::sleep(gap);
-    let (rss, pss) = rss_pss(sup);
-    let lat = kill_loop(&file, kills, &find, gap);
+    let (rss, pss) = rss_pss(sup as u32);
+    let lat = kill_loop(&file, kills, &find, &mut |_, _| std::thread::sleep(gap));
     let _ = child.kill();
     let _ = child.wait();
-    if let Some(p) = find() {
-        let _ = mamori::sys::signals::kill(p, mamori::sys::signals::SIGKILL);
-    }
+    kill_all_with(&file_s);
     Some(Row {
         name: name.into(),
         lat,
         rss,
         pss,
     })
-}
-
-fn floor(dir: &Path, stamp: &Path, kills: usize) -> Vec<f64> {
-    use rustix::event::{PollFd, PollFlags, poll};
-    let file = dir.join("stamps-floor");
-    let file_s = file.display().to_string();
-    let cmd = mamori::sys::spawn::Command::new([stamp.to_str().unwrap(), file_s.as_str()]).unwrap();
-    let mut out = Vec::new();
-    let mut pid = cmd.spawn().unwrap();
-    wait_until(Duration::from_secs(5), || {
-        (!stamps(&file).is_empty()).then_some(())
-    });
-    for _ in 0..kills {
-        let fd = rustix::process::pidfd_open(
-            rustix::process::Pid::from_raw(pid).unwrap(),
-            rustix::process::PidfdFlags::empty(),
-        )
-        .unwrap();
-        let before = stamps(&file).len();
-        let t0 = mono_ns();
-        mamori::sys::signals::kill(pid, mamori::sys::signals::SIGKILL).unwrap();
-        let mut fds = [PollFd::new(&fd, PollFlags::IN)];
-        poll(&mut fds, None).unwrap();
-        pid = cmd.spawn().unwrap();
-        let _ = mamori::sys::spawn::reap_any();
-        if let Some(s) = wait_until(Duration::from_secs(5), || {
-            stamps(&file).get(before).copied()
-        }) {
-            out.push((s - t0) as f64 / 1e6);
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let _ = mamori::sys::signals::kill(pid, mamori::sys::signals::SIGKILL);
-    let _ = mamori::sys::spawn::reap_any();
-    out
 }
 
 fn main() {
@@ -259,15 +111,17 @@ fn main() {
     let find = || child_with(sup, &file_s);
     wait_until(Duration::from_secs(5), find).expect("stamp did not start");
     std::thread::sleep(Duration::from_millis(200));
-    let (rss0, pss0) = rss_pss(sup);
-    let lat = kill_loop(&file, kills, &find, Duration::from_millis(10));
-    let (rss1, pss1) = rss_pss(sup);
+    let (rss0, pss0) = rss_pss(sup as u32);
+    let lat = kill_loop(&file, kills, &find, &mut |_, _| {
+        std::thread::sleep(Duration::from_millis(10))
+    });
+    let (rss1, pss1) = rss_pss(sup as u32);
     let _ = pmfadm(&["-s", "bench", "-w", "2", "KILL"]);
     let _ = Command::new("ipcrm")
         .args(["-M", &key, "-S", &key])
         .status();
 
-    let fl = floor(&dir, &stamp, kills);
+    let fl = floor(&dir, &stamp, kills, false);
     let mut rows = vec![Row {
         name: "mamori pmfadm (supervisor)".into(),
         lat,
