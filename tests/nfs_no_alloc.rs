@@ -5,33 +5,13 @@
 #[path = "servers/ganesha.rs"]
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+#[path = "common/counting.rs"]
+mod counting;
+
 use std::time::Duration;
 
 use common::{Peers, Protocols, lo};
 use mamori::probe::nfs::{Version, check};
-
-struct Counting;
-
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards to the system allocator unchanged; only counts.
-#[allow(unsafe_code)]
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
 
 #[test]
 fn check_cycle_does_not_allocate() {
@@ -42,13 +22,13 @@ fn check_cycle_does_not_allocate() {
     // Warm up once (lazy statics of the standard library, if any).
     check(lo(), 111, None, &export, Version::V3, t, true).unwrap();
 
-    let before = ALLOCS.load(Ordering::Relaxed);
+    let mark = counting::start();
     let v3 = check(lo(), 111, None, &export, Version::V3, t, true);
     let v4 = check(lo(), 111, None, &export, Version::V4, t, true);
     let bad = check(lo(), 111, None, &missing, Version::Auto, t, true);
     let refused = check(lo(), 1, None, &export, Version::V3, t, true);
-    let after = ALLOCS.load(Ordering::Relaxed);
+    let allocations = counting::stop(mark);
 
     assert!(v3.is_ok() && v4.is_ok() && bad.is_err() && refused.is_err());
-    assert_eq!(after - before, 0, "allocations during check cycles");
+    assert_eq!(allocations, 0, "allocations during check cycles");
 }

@@ -2,42 +2,16 @@
 //! counting global allocator around real deaths, restarts, look-ups and
 //! idle turns of the loop, in-process.
 
-use std::alloc::{GlobalAlloc, Layout, System};
+#[path = "common/counting.rs"]
+mod counting;
+
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixDatagram;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use mamori::pcheck::Monitor;
 use mamori::sys::procfs::Scanner;
 use mamori::sys::syslog::Syslog;
-
-struct Counting;
-
-static COUNTING: AtomicBool = AtomicBool::new(false);
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards to the system allocator; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
-            ALLOCS.fetch_add(1, Ordering::Relaxed);
-        }
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
-            ALLOCS.fetch_add(1, Ordering::Relaxed);
-        }
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
 
 fn find(scanner: &mut Scanner, name: &[u8]) -> Option<i32> {
     let mut found = None;
@@ -114,7 +88,7 @@ fn main() {
         Duration::from_secs(5)
     ));
 
-    COUNTING.store(true, Ordering::SeqCst);
+    let mark = counting::start();
     let mut cycles = 0;
     for _ in 0..5 {
         let pid = find(&mut scanner, name.as_bytes()).expect("daemon running");
@@ -144,8 +118,7 @@ fn main() {
     while Instant::now() < idle_until {
         assert!(monitor.run_once(Some(Duration::from_millis(20))).is_none());
     }
-    COUNTING.store(false, Ordering::SeqCst);
-    let allocs = ALLOCS.load(Ordering::SeqCst);
+    let allocs = counting::stop(mark);
 
     if let Some(pid) = find(&mut scanner, name.as_bytes()) {
         let _ = mamori::sys::signals::kill(pid, mamori::sys::signals::SIGKILL);

@@ -4,9 +4,10 @@
 //! registry mailbox and idle turns, in-process, with the kernel's event
 //! connector and with the /proc fallback.
 
-use std::alloc::{GlobalAlloc, Layout, System};
+#[path = "common/counting.rs"]
+mod counting;
+
 use std::os::unix::net::UnixDatagram;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use mamori::pmf::registry::{self, Registry, cmd};
@@ -14,33 +15,6 @@ use mamori::pmf::{Config, Supervisor};
 use mamori::sys::procfs::Scanner;
 use mamori::sys::signals;
 use mamori::sys::syslog::Syslog;
-
-struct Counting;
-
-static COUNTING: AtomicBool = AtomicBool::new(false);
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards to the system allocator; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
-            ALLOCS.fetch_add(1, Ordering::Relaxed);
-        }
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
-            ALLOCS.fetch_add(1, Ordering::Relaxed);
-        }
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
 
 fn find(scanner: &mut Scanner, name: &[u8]) -> Option<i32> {
     let mut found = None;
@@ -122,8 +96,7 @@ fn cycles(connector: bool, key: i32, log: &UnixDatagram) -> usize {
     let slot = side.find(&cfg.tag).unwrap().unwrap().slot;
 
     let cont = signals::parse("CONT").unwrap();
-    COUNTING.store(true, Ordering::SeqCst);
-    let before = ALLOCS.load(Ordering::SeqCst);
+    let mark = counting::start();
     for _ in 0..5 {
         signals::kill(parent, signals::SIGKILL).unwrap();
         assert!(turn_until(
@@ -149,8 +122,7 @@ fn cycles(connector: bool, key: i32, log: &UnixDatagram) -> usize {
     while Instant::now() < idle_until {
         assert!(sup.run_once(Some(Duration::from_millis(20))).is_none());
     }
-    COUNTING.store(false, Ordering::SeqCst);
-    let allocs = ALLOCS.load(Ordering::SeqCst) - before;
+    let allocs = counting::stop(mark);
     let s = side.read(slot).unwrap();
     assert_eq!(s.ack_seq, seq, "the -k command was answered");
     assert_eq!(s.ack_status, 2, "both watched processes signalled");
