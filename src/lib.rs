@@ -11,6 +11,7 @@ pub mod pfile;
 pub mod pmf;
 pub mod probe;
 pub mod pstate;
+pub mod shmtext;
 pub mod sys;
 pub mod wire;
 

@@ -9,6 +9,8 @@ use std::fmt;
 use std::io;
 use std::time::Duration;
 
+pub use crate::shmtext::put_text;
+use crate::shmtext::text;
 use crate::sys::ipc::{Sem, Shm};
 use crate::sys::procfs;
 
@@ -156,18 +158,6 @@ impl EntryRecord {
             monitor_sts: 1,
         }
     }
-}
-
-/// Copies `src` into a fixed field, cut to its size; returns the length.
-pub fn put_text(dst: &mut [u8], src: &[u8]) -> u32 {
-    let n = src.len().min(dst.len());
-    dst[..n].copy_from_slice(&src[..n]);
-    dst[n..].fill(0);
-    n as u32
-}
-
-fn text(field: &[u8], len: u32) -> Option<&str> {
-    std::str::from_utf8(field.get(..len as usize)?).ok()
 }
 
 /// Segment size for `capacity` entries.

@@ -13,6 +13,7 @@ use std::fmt;
 use std::io;
 use std::time::Duration;
 
+use crate::shmtext::text;
 use crate::sys::ipc::{Sem, SemGuard, Shm};
 use crate::sys::procfs;
 
@@ -154,22 +155,6 @@ impl Slot {
     pub fn tag(&self) -> &[u8] {
         &self.tag[..(self.tag_len as usize).min(TAG_MAX)]
     }
-}
-
-/// Copies `src` into a fixed field, cut to its size (at a UTF-8 boundary);
-/// returns the length.
-pub fn put_text(dst: &mut [u8], src: &str) -> u32 {
-    let mut n = src.len().min(dst.len());
-    while !src.is_char_boundary(n) {
-        n -= 1;
-    }
-    dst[..n].copy_from_slice(&src.as_bytes()[..n]);
-    dst[n..].fill(0);
-    n as u32
-}
-
-fn text(field: &[u8], len: u32) -> Option<&str> {
-    std::str::from_utf8(field.get(..len as usize)?).ok()
 }
 
 /// Why a slot or segment could not be read.
@@ -478,14 +463,15 @@ impl fmt::Display for ClaimError {
 #[cfg(test)]
 mod test {
     use super::*;
+    use crate::shmtext::put_text;
 
     #[test]
     fn parse_validates_every_field() {
         let mut s = Slot::empty();
         s.state = state::RUNNING;
         s.sup_pid = 1;
-        s.tag_len = put_text(&mut s.tag, "web.0");
-        s.command_len = put_text(&mut s.command, "/bin/sleep 1");
+        s.tag_len = put_text(&mut s.tag, b"web.0");
+        s.command_len = put_text(&mut s.command, b"/bin/sleep 1");
         let e = Entry::parse(0, &s).unwrap();
         assert_eq!((e.tag.as_str(), e.action), ("web.0", None));
         for damage in [
@@ -500,12 +486,5 @@ mod test {
             damage(&mut bad);
             assert!(Entry::parse(0, &bad).is_err());
         }
-    }
-
-    #[test]
-    fn put_text_cuts_at_a_char_boundary() {
-        let mut f = [0u8; 4];
-        assert_eq!(put_text(&mut f, "ab守"), 2);
-        assert_eq!(&f, b"ab\0\0");
     }
 }

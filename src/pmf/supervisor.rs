@@ -19,6 +19,7 @@ use rustix::event::{PollFd, PollFlags, poll};
 
 use super::registry::{self, Registry, Slot, cmd, state};
 use crate::log;
+use crate::shmtext::put_text;
 use crate::sys::procev::{ProcEvent, ProcEvents};
 use crate::sys::procfs::Scanner;
 use crate::sys::signals::{self, SignalFd};
@@ -155,10 +156,10 @@ impl Supervisor {
         slot.period_min = cfg.period_min;
         slot.level = cfg.level;
         slot.whole_env = u32::from(cfg.env.is_none());
-        slot.tag_len = registry::put_text(&mut slot.tag, &cfg.tag);
-        slot.command_len = registry::put_text(&mut slot.command, &cfg.argv.join(" "));
+        slot.tag_len = put_text(&mut slot.tag, cfg.tag.as_bytes());
+        slot.command_len = put_text(&mut slot.command, cfg.argv.join(" ").as_bytes());
         if let Some(a) = &cfg.action {
-            slot.action_len = registry::put_text(&mut slot.action, &a.join(" "));
+            slot.action_len = put_text(&mut slot.action, a.join(" ").as_bytes());
         }
         let index = registry.claim(&slot).map_err(|e| e.to_string())?;
         let mut sup = Supervisor {
