@@ -7,11 +7,9 @@ pub mod applets;
 pub mod args;
 pub mod fsmon;
 pub mod pcheck;
-pub mod pfile;
 pub mod pmf;
 pub mod probe;
-pub mod pstate;
-pub mod shmtext;
+pub mod shm;
 pub mod sys;
 pub mod wire;
 

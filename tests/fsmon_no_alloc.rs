@@ -21,7 +21,7 @@ use std::time::Duration;
 use mamori::applets::clp_nfsmon::NfsProbe;
 use mamori::applets::clp_sambamon::SambaProbe;
 use mamori::fsmon::monitor::{End, Monitor, Probe, Settings};
-use mamori::fsmon::registry::{Applet, Registry};
+use mamori::fsmon::registry::{Applet, Registry, cmd};
 use mamori::probe::nfs::Version;
 
 static SYSLOG: Once = Once::new();
@@ -80,7 +80,7 @@ fn exercise<P: Probe, Q: Probe>(key: i32, applet: Applet, good: P, bad: Q) -> us
         let set = |reg: &mut Registry, paused: bool| {
             reg.with(false, |r| {
                 let e = r.find(b"good").unwrap();
-                r.set_paused(e.index, paused);
+                r.post(e.index, if paused { cmd::PAUSE } else { cmd::CONTINUE });
             })
             .unwrap()
             .unwrap();
@@ -119,7 +119,7 @@ fn exercise<P: Probe, Q: Probe>(key: i32, applet: Applet, good: P, bad: Q) -> us
     Registry::new(key)
         .with(false, |r| {
             let e = r.find(b"good").unwrap();
-            r.request_stop(e.index);
+            r.post(e.index, cmd::STOP);
         })
         .unwrap();
     let n2 = allocations_of(|| assert_eq!(m.step(), Some(End::Stopped)));

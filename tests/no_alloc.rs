@@ -72,7 +72,7 @@ fn main() {
         std::env::set_var("MAMORI_DUMP_DIR", &dir);
     }
 
-    let config = mamori::pfile::load(&pfile, false).unwrap();
+    let config = mamori::pcheck::pfile::load(&pfile, false).unwrap();
     let mut monitor = Monitor::start(config, false, Syslog::new("pcheck")).unwrap();
     let mut scanner = Scanner::new().unwrap();
     assert!(turn_until(

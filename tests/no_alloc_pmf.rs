@@ -86,13 +86,13 @@ fn cycles(connector: bool, key: i32, log: &UnixDatagram) -> usize {
         level: -1,
         owner_uid: 0,
     };
-    let reg = Registry::open(key, true).unwrap().unwrap();
+    let reg = Registry::new(key);
     let mut sup = Supervisor::start(&cfg, reg, Syslog::new("pmfd")).unwrap();
     assert_eq!(sup.uses_connector(), connector);
     let mut scanner = Scanner::new().unwrap();
     let mut parent = turn_until_running(&mut sup, &mut scanner, name.as_bytes(), None);
     let mut kid = turn_until_running(&mut sup, &mut scanner, child.as_bytes(), None);
-    let side = Registry::open(key, false).unwrap().unwrap();
+    let mut side = Registry::new(key);
     let slot = side.find(&cfg.tag).unwrap().unwrap().slot;
 
     let cont = signals::parse("CONT").unwrap();
@@ -116,7 +116,10 @@ fn cycles(connector: bool, key: i32, log: &UnixDatagram) -> usize {
         kid = turn_until_running(&mut sup, &mut scanner, child.as_bytes(), Some(kid));
     }
     // `pmfadm -k TAG CONT` as pmfadm posts it, then idle turns.
-    let seq = side.post(slot, cmd::SIGNAL, cont, 0, 0).unwrap();
+    let me = mamori::sys::getpid();
+    let seq = side
+        .update(slot, |s| (true, s.mbox.post(cmd::SIGNAL, [cont, 0, 0], me)))
+        .unwrap();
     signals::kill(mamori::sys::getpid(), signals::SIGUSR1).unwrap();
     let idle_until = Instant::now() + Duration::from_millis(200);
     while Instant::now() < idle_until {
@@ -124,8 +127,7 @@ fn cycles(connector: bool, key: i32, log: &UnixDatagram) -> usize {
     }
     let allocs = counting::stop(mark);
     let s = side.read(slot).unwrap();
-    assert_eq!(s.ack_seq, seq, "the -k command was answered");
-    assert_eq!(s.ack_status, 2, "both watched processes signalled");
+    assert_eq!(s.mbox.answered(seq), Some(2), "-k answered: both signalled");
     assert_eq!(s.restarts, 5);
 
     let _ = signals::kill(parent, signals::SIGKILL);
@@ -152,9 +154,7 @@ fn main() {
     let key = 0x6f00_0000 | (std::process::id() as i32 & 0xffff);
     let a = cycles(true, key, &log);
     let b = cycles(false, key, &log);
-    if let Ok(Some(reg)) = Registry::open(key, false) {
-        reg.destroy();
-    }
+    Registry::new(key).destroy();
     let _ = std::fs::remove_dir_all(&dir);
     let _ = registry::SLOTS;
     if a + b != 0 {

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use crate::args::{Cursor, is_opt};
 use crate::log;
-use crate::pstate::{self, Command, Found, LOCK_WAIT, Snapshot};
+use crate::pcheck::state::{self, Command, HEAD_ACK, Snapshot, StateTable};
+use crate::shm::Answer;
 use crate::sys::syslog::{Severity, Syslog};
 
 use super::fail;
@@ -20,8 +21,12 @@ mod status {
     pub const USAGE: u8 = 2;
 }
 
-/// Extra time beyond MSG_CHECK_INTERVAL that padmin waits for an answer.
+/// Extra time beyond MSG_CHECK_INTERVAL that padmin waits for an answer
+/// (pcheck is woken at once; the interval is its backstop).
 const ACK_SLACK: Duration = Duration::from_secs(5);
+/// The interval counted at most: a day-long MSG_CHECK_INTERVAL must not
+/// keep padmin waiting for a day when pcheck is wedged.
+const ACK_INTERVAL_MAX: Duration = Duration::from_secs(30);
 
 enum Request {
     List,
@@ -84,7 +89,7 @@ pub fn main(mut args: Cursor) -> ExitCode {
         }
         _ => return fail("padmin", USAGE, status::USAGE),
     };
-    let found = match pstate::find_all() {
+    let mut found = match state::find_all() {
         Ok(f) => f,
         Err(e) => {
             return fail(
@@ -98,13 +103,23 @@ pub fn main(mut args: Cursor) -> ExitCode {
         return list_all(&found);
     }
     let pfile = pfile.unwrap_or_default();
-    let Some((seg, snap)) = find_pfile(&found, Path::new(&pfile)) else {
+    let Some(k) = find_pfile(&found, Path::new(&pfile)) else {
+        // A segment we cannot read may be that pcheck's: say why.
+        if let Some(e) = found.iter().find_map(|(_, s)| s.as_ref().err()) {
+            return fail(
+                "padmin",
+                format_args!("no pcheck is running with pfile {pfile} ({e})"),
+                status::FAILED,
+            );
+        }
         return fail(
             "padmin",
             format_args!("no pcheck is running with pfile {pfile}"),
             status::FAILED,
         );
     };
+    let (table, snap) = &mut found[k];
+    let snap = snap.as_ref().expect("found readable").clone();
     let mut out = String::new();
     match request {
         Request::ShowParam => {
@@ -113,29 +128,21 @@ pub fn main(mut args: Cursor) -> ExitCode {
         Request::ShowPent => {
             let _ = snap.write_pents(&mut out);
         }
-        Request::Send(cmd) => return send(seg, &snap, cmd),
+        Request::Send(cmd) => return send(table, &snap, cmd),
         Request::List => unreachable!("handled above"),
     }
     print!("{out}");
     ExitCode::SUCCESS
 }
 
-fn snapshot(seg: &Found) -> Option<Snapshot> {
-    let _guard = seg
-        .sem
-        .as_ref()
-        .map(|s| s.lock(LOCK_WAIT))
-        .transpose()
-        .ok()?;
-    Snapshot::read(&seg.shm).ok()
-}
+type Found = (StateTable, Result<Snapshot, crate::shm::Error>);
 
 fn list_all(found: &[Found]) -> ExitCode {
     let mut out = String::new();
     for snap in found
         .iter()
-        .filter_map(snapshot)
-        .filter(Snapshot::owner_alive)
+        .filter_map(|(_, s)| s.as_ref().ok())
+        .filter(|s| s.owner_alive())
     {
         if !out.is_empty() {
             out.push('\n');
@@ -146,19 +153,36 @@ fn list_all(found: &[Found]) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn find_pfile<'a>(found: &'a [Found], pfile: &Path) -> Option<(&'a Found, Snapshot)> {
+fn find_pfile(found: &[Found], pfile: &Path) -> Option<usize> {
     let wanted = std::fs::canonicalize(pfile).unwrap_or_else(|_| pfile.to_path_buf());
-    found.iter().find_map(|seg| {
-        let snap = snapshot(seg)?;
-        (Path::new(&snap.pfile) == wanted && snap.owner_alive()).then_some((seg, snap))
+    found.iter().position(|(_, snap)| {
+        snap.as_ref()
+            .is_ok_and(|s| Path::new(&s.pfile) == wanted && s.owner_alive())
     })
 }
 
 /// Posts a command, wakes pcheck, and waits for its answer.
-fn send(seg: &Found, snap: &Snapshot, cmd: Command) -> ExitCode {
+fn send(table: &mut StateTable, snap: &Snapshot, cmd: Command) -> ExitCode {
     let me = crate::sys::getpid();
-    let seq = match pstate::post_command(&seg.shm, seg.sem.as_ref(), cmd, me) {
-        Ok(seq) => seq,
+    let owner = snap.owner;
+    let posted = table.with(None, |t| {
+        let mut h = t.head();
+        if !h.owner.same(&owner) {
+            return None;
+        }
+        let seq = h.mbox.post(cmd as u32, [0; 3], me);
+        t.set_head(&h);
+        Some(seq)
+    });
+    let seq = match posted {
+        Ok(Some(Some(seq))) => seq,
+        Ok(_) => {
+            return fail(
+                "padmin",
+                format_args!("cannot post {}: pcheck[{}] is gone", cmd.name(), owner.pid),
+                status::FAILED,
+            );
+        }
         Err(e) => {
             return fail(
                 "padmin",
@@ -167,7 +191,7 @@ fn send(seg: &Found, snap: &Snapshot, cmd: Command) -> ExitCode {
             );
         }
     };
-    let _ = crate::sys::signals::kill(snap.owner_pid, crate::sys::signals::SIGUSR1);
+    let _ = crate::sys::signals::kill(owner.pid, crate::sys::signals::SIGUSR1);
     let mut log = Syslog::new("padmin");
     log!(
         log,
@@ -176,40 +200,51 @@ fn send(seg: &Found, snap: &Snapshot, cmd: Command) -> ExitCode {
         cmd.name(),
         snap.pfile
     );
-    let deadline = Instant::now() + snap.msg_check_interval + ACK_SLACK;
-    loop {
-        if let Some((code, text)) = pstate::read_ack(&seg.shm, seq) {
-            if code == 0 {
-                return ExitCode::SUCCESS;
-            }
-            return fail(
-                "padmin",
-                format_args!("{} failed: {text}", cmd.name()),
-                status::FAILED,
-            );
-        }
-        if !snap.owner_alive() {
-            return if cmd == Command::Shutdown {
-                ExitCode::SUCCESS
-            } else {
-                fail(
+    let deadline = Instant::now() + snap.msg_check_interval.min(ACK_INTERVAL_MAX) + ACK_SLACK;
+    let answer = match table.head_word(HEAD_ACK) {
+        Some(word) => crate::shm::mailbox::wait(word, seq, &owner, deadline),
+        None => Answer::OwnerGone,
+    };
+    match answer {
+        Answer::Answered => {
+            let reply = table.with(None, |t| {
+                let h = t.head();
+                let text = crate::shm::text::text(&h.ack_text, h.ack_text_len)
+                    .unwrap_or("")
+                    .to_string();
+                (h.mbox.answered(seq).unwrap_or(0), text)
+            });
+            match reply {
+                // Shut down and gone before we could read: it answered 0.
+                Ok(None) if cmd == Command::Shutdown => ExitCode::SUCCESS,
+                Ok(Some((0, _))) => ExitCode::SUCCESS,
+                Ok(Some((_, text))) => fail(
                     "padmin",
-                    format_args!("pcheck[{}] ended before answering", snap.owner_pid),
+                    format_args!("{} failed: {text}", cmd.name()),
                     status::FAILED,
-                )
-            };
-        }
-        if Instant::now() >= deadline {
-            return fail(
-                "padmin",
-                format_args!(
-                    "pcheck[{}] did not answer {} in time",
-                    snap.owner_pid,
-                    cmd.name()
                 ),
-                status::FAILED,
-            );
+                Ok(None) => fail(
+                    "padmin",
+                    format_args!("pcheck[{}] ended before answering", owner.pid),
+                    status::FAILED,
+                ),
+                Err(e) => fail("padmin", e, status::FAILED),
+            }
         }
-        std::thread::sleep(Duration::from_millis(2));
+        Answer::OwnerGone if cmd == Command::Shutdown => ExitCode::SUCCESS,
+        Answer::OwnerGone => fail(
+            "padmin",
+            format_args!("pcheck[{}] ended before answering", owner.pid),
+            status::FAILED,
+        ),
+        Answer::TimedOut => fail(
+            "padmin",
+            format_args!(
+                "pcheck[{}] did not answer {} in time",
+                owner.pid,
+                cmd.name()
+            ),
+            status::FAILED,
+        ),
     }
 }

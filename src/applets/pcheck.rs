@@ -71,14 +71,18 @@ pub fn main(mut args: Cursor) -> ExitCode {
         );
     };
     let strict_owner = crate::sys::is_root();
-    let config = match crate::pfile::load(&pfile, strict_owner) {
+    let config = match crate::pcheck::pfile::load(&pfile, strict_owner) {
         Ok(c) => c,
         Err(e) => return fail("pcheck", e, status::CONFIG),
     };
     let shown = pfile.display().to_string();
     let mut monitor = match Monitor::start(config, strict_owner, Syslog::new("pcheck")) {
         Ok(m) => m,
-        Err(e @ StartError::Own(crate::pcheck::segment::OwnError::Os(..)))
+        Err(
+            e @ StartError::Own(crate::pcheck::segment::OwnError::Refused(crate::shm::Error::Os(
+                ..,
+            ))),
+        )
         | Err(e @ StartError::Os(..)) => {
             return fail("pcheck", format_args!("{shown}: {e}"), status::SYSTEM);
         }

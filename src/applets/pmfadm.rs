@@ -12,6 +12,7 @@ use crate::args::Cursor;
 use crate::log;
 use crate::pmf::registry::{self, Entry, Registry, cmd, state};
 use crate::pmf::{Config, End, Supervisor};
+use crate::shm::Answer;
 use crate::sys::process::{self, Forked};
 use crate::sys::signals;
 use crate::sys::syslog::{Severity, Syslog};
@@ -227,7 +228,7 @@ pub fn main(args: Cursor) -> ExitCode {
                 Ok(e) => e,
                 Err(e) => return fail("pmfadm", e, status::FAILED),
             };
-            let Some((reg, entry)) = entry else {
+            let Some((mut reg, entry)) = entry else {
                 if mode == Mode::Query {
                     return ExitCode::from(status::FAILED);
                 }
@@ -243,7 +244,7 @@ pub fn main(args: Cursor) -> ExitCode {
                     print!("{}", show(&entry));
                     ExitCode::SUCCESS
                 }
-                _ => control(&o, mode, &reg, &entry),
+                _ => control(&o, mode, &mut reg, &entry),
             }
         }
         None => usage("give one of -c -m -s -k -l -L -q"),
@@ -251,14 +252,8 @@ pub fn main(args: Cursor) -> ExitCode {
 }
 
 fn lookup(key: i32, tag: &str) -> Result<Option<(Registry, Entry)>, String> {
-    let reg = match Registry::open(key, false) {
-        Ok(Some(r)) => r,
-        Ok(None) => return Ok(None),
-        Err(e) => return Err(format!("registry 0x{key:08x}: {e}")),
-    };
-    let found = reg
-        .find(tag)
-        .map_err(|e| format!("registry 0x{key:08x}: {e}"))?;
+    let mut reg = Registry::new(key);
+    let found = reg.find(tag).map_err(|e| e.to_string())?;
     Ok(found.map(|e| (reg, e)))
 }
 
@@ -280,7 +275,7 @@ fn show(e: &Entry) -> String {
     let _ = writeln!(s, " {}", e.command);
     let _ = writeln!(s, "\tretries: {}", e.retries_used);
     let _ = writeln!(s, "\trestarts: {}", e.restarts);
-    let _ = writeln!(s, "\towner: {}", e.owner_uid);
+    let _ = writeln!(s, "\towner: {}", e.sup.uid);
     if e.level < 0 {
         let _ = writeln!(s, "\tmonitor children: all");
     } else {
@@ -292,24 +287,14 @@ fn show(e: &Entry) -> String {
         _ => "running",
     };
     let _ = writeln!(s, "\tstate: {st}");
-    let _ = writeln!(s, "\tsupervisor: {}", e.sup_pid);
+    let _ = writeln!(s, "\tsupervisor: {}", e.sup.pid);
     let pids: Vec<String> = e.pids.iter().map(i32::to_string).collect();
     let _ = writeln!(s, "\tpids: {}", pids.join(" "));
     s
 }
 
 fn list_all(key: i32) -> ExitCode {
-    let reg = match Registry::open(key, false) {
-        Ok(Some(r)) => r,
-        Ok(None) => return ExitCode::SUCCESS,
-        Err(e) => {
-            return fail(
-                "pmfadm",
-                format_args!("registry 0x{key:08x}: {e}"),
-                status::FAILED,
-            );
-        }
-    };
+    let mut reg = Registry::new(key);
     match reg.entries() {
         Ok(mut entries) => {
             entries.sort_by(|a, b| a.tag.cmp(&b.tag));
@@ -318,11 +303,7 @@ fn list_all(key: i32) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(e) => fail(
-            "pmfadm",
-            format_args!("registry 0x{key:08x}: {e}"),
-            status::FAILED,
-        ),
+        Err(e) => fail("pmfadm", e, status::FAILED),
     }
 }
 
@@ -389,27 +370,17 @@ fn create(o: &Opts, key: i32) -> ExitCode {
         level: o.level.unwrap_or(-1),
         owner_uid: crate::sys::geteuid(),
     };
-    let reg = match Registry::open(key, true) {
-        Ok(Some(r)) => r,
-        Ok(None) => unreachable!("created"),
-        Err(e) => {
-            return fail(
-                "pmfadm",
-                format_args!("registry 0x{key:08x}: {e}"),
-                status::FAILED,
-            );
-        }
-    };
+    let mut reg = Registry::new(key);
     match reg.find(&o.tag) {
         Ok(Some(e)) => {
             return fail(
                 "pmfadm",
-                format_args!("{}: already running (supervisor pid {})", o.tag, e.sup_pid),
+                format_args!("{}: already running (supervisor pid {})", o.tag, e.sup.pid),
                 status::FAILED,
             );
         }
         Ok(None) => {}
-        Err(e) => return fail("pmfadm", format_args!("registry: {e}"), status::FAILED),
+        Err(e) => return fail("pmfadm", e, status::FAILED),
     }
     detach(cfg, reg)
 }
@@ -477,14 +448,14 @@ fn supervise(cfg: Config, reg: Registry, w: std::os::fd::OwnedFd) -> ExitCode {
 }
 
 /// `-m`, `-s`, `-k`: post the command, wake the supervisor, wait.
-fn control(o: &Opts, mode: Mode, reg: &Registry, e: &Entry) -> ExitCode {
+fn control(o: &Opts, mode: Mode, reg: &mut Registry, e: &Entry) -> ExitCode {
     let me = crate::sys::geteuid();
-    if e.owner_uid != me && !crate::sys::is_root() {
+    if e.sup.uid != me && !crate::sys::is_root() {
         return fail(
             "pmfadm",
             format_args!(
                 "{}: owned by uid {}; only that user or root may change it",
-                e.tag, e.owner_uid
+                e.tag, e.sup.uid
             ),
             status::FAILED,
         );
@@ -524,15 +495,15 @@ fn control(o: &Opts, mode: Mode, reg: &Registry, e: &Entry) -> ExitCode {
     }
     match (mode, o.wait) {
         (Mode::Stop, _) if sig == 0 => {
-            wait_gone(reg, e, started + ACK_WAIT);
+            wait_gone(e, started + ACK_WAIT);
             ExitCode::SUCCESS
         }
         (Mode::Stop, Some(w)) => {
-            if wait_gone(reg, e, started + w.mul_f64(0.8)) {
+            if wait_gone(e, started + w.mul_f64(0.8)) {
                 return ExitCode::SUCCESS;
             }
             let _ = send(reg, e, cmd::SIGNAL, signals::SIGKILL, 0, 0);
-            if wait_gone(reg, e, started + w.mul_f64(0.95)) {
+            if wait_gone(e, started + w.mul_f64(0.95)) {
                 return ExitCode::SUCCESS;
             }
             fail(
@@ -543,22 +514,17 @@ fn control(o: &Opts, mode: Mode, reg: &Registry, e: &Entry) -> ExitCode {
         }
         (Mode::Kill, Some(w)) => {
             let deadline = started + w;
-            loop {
-                if before
-                    .iter()
-                    .all(|&(p, s)| !crate::sys::procfs::is_alive(p, s))
-                {
-                    return ExitCode::SUCCESS;
-                }
-                if Instant::now() >= deadline {
-                    return fail(
-                        "pmfadm",
-                        format_args!("{}: processes still running after {:?}", e.tag, w),
-                        status::TIMEOUT,
-                    );
-                }
-                std::thread::sleep(Duration::from_millis(2));
+            let all_gone = before.iter().all(|&(p, s)| {
+                process::wait_gone(p, s, deadline.saturating_duration_since(Instant::now()))
+            });
+            if all_gone {
+                return ExitCode::SUCCESS;
             }
+            fail(
+                "pmfadm",
+                format_args!("{}: processes still running after {:?}", e.tag, w),
+                status::TIMEOUT,
+            )
         }
         _ => ExitCode::SUCCESS,
     }
@@ -566,53 +532,26 @@ fn control(o: &Opts, mode: Mode, reg: &Registry, e: &Entry) -> ExitCode {
 
 /// Posts a command and waits for the supervisor's answer.
 fn send(
-    reg: &Registry,
+    reg: &mut Registry,
     e: &Entry,
     c: u32,
     sig: i32,
     retries: i32,
     period: i32,
 ) -> Result<(), String> {
-    let seq = reg
-        .post(e.slot, c, sig, retries, period)
-        .map_err(|err| format!("registry: {err}"))?;
-    signals::kill(e.sup_pid, signals::SIGUSR1)
-        .map_err(|err| format!("cannot wake supervisor {}: {err}", e.sup_pid))?;
     let deadline = Instant::now() + ACK_WAIT;
-    loop {
-        let slot = reg.lock().ok().and_then(|_g| reg.read(e.slot));
-        match slot {
-            Some(s) if s.sup_pid == e.sup_pid && s.sup_start == e.sup_start => {
-                if s.ack_seq == seq {
-                    return Ok(());
-                }
-            }
-            // The supervisor ended (stop without signal): done.
-            _ => return Ok(()),
-        }
-        if !e.is_live() {
-            return Ok(());
-        }
-        if Instant::now() >= deadline {
-            return Err(format!("supervisor {} did not answer", e.sup_pid));
-        }
-        std::thread::sleep(Duration::from_millis(1));
+    match reg.request(e.slot, &e.sup, c, [sig, retries, period], deadline)? {
+        // Gone is an answer too: a stop without signal ends it.
+        (Answer::Answered, _) | (Answer::OwnerGone, _) => Ok(()),
+        (Answer::TimedOut, _) => Err(format!("supervisor {} did not answer", e.sup.pid)),
     }
 }
 
-/// Waits until the nametag's slot is no longer this supervisor's.
-fn wait_gone(reg: &Registry, e: &Entry, deadline: Instant) -> bool {
-    loop {
-        let slot = reg.lock().ok().and_then(|_g| reg.read(e.slot));
-        let mine = slot.is_some_and(|s| {
-            s.state != state::FREE && s.sup_pid == e.sup_pid && s.sup_start == e.sup_start
-        });
-        if !mine || !e.is_live() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
+/// Waits until the nametag's supervisor has ended.
+fn wait_gone(e: &Entry, deadline: Instant) -> bool {
+    process::wait_gone(
+        e.sup.pid,
+        e.sup.start,
+        deadline.saturating_duration_since(Instant::now()),
+    )
 }

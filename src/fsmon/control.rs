@@ -5,12 +5,13 @@
 
 use std::time::{Duration, Instant};
 
+use crate::shm::mailbox::{self, Answer};
 use crate::sys::signals;
 
 use super::messages::{Log, Msg};
 use super::monitor::WAKE;
 use super::options::Action;
-use super::registry::{Applet, Entry, Registry};
+use super::registry::{Applet, Entry, Registry, cmd};
 use super::status;
 
 fn say(applet: Applet, text: std::fmt::Arguments<'_>) {
@@ -35,10 +36,9 @@ pub fn run(applet: Applet, key: i32, id: &str, action: &Action) -> u8 {
     let found = match reg.find(id.as_bytes()) {
         Ok(f) => f,
         Err(e) => {
-            let (func, errno) = e.func_errno();
             return fail(
                 &mut log,
-                Msg::System(func, errno),
+                Msg::System(e.func(), e.errno()),
                 format_args!("{e}"),
                 status::SYSTEM,
             );
@@ -46,7 +46,7 @@ pub fn run(applet: Applet, key: i32, id: &str, action: &Action) -> u8 {
     };
     let Some(entry) = found.filter(|e| e.applet == applet) else {
         let why = match found {
-            Some(e) => format!("ID {id} belongs to {} [{}]", e.applet.name(), e.pid),
+            Some(e) => format!("ID {id} belongs to {} [{}]", e.applet.name(), e.owner.pid),
             None => format!("ID {id} is not registered"),
         };
         if matches!(action, Action::Stop(_)) {
@@ -63,7 +63,7 @@ pub fn run(applet: Applet, key: i32, id: &str, action: &Action) -> u8 {
     let alive = entry.alive();
     match action {
         Action::Disp => {
-            println!("{}", entry.pid);
+            println!("{}", entry.owner.pid);
             if alive {
                 status::STOPPED
             } else {
@@ -72,7 +72,7 @@ pub fn run(applet: Applet, key: i32, id: &str, action: &Action) -> u8 {
                     format_args!(
                         "pid {} of ID {id} is no longer running; the next start with this ID \
                          takes the registration over (or use -del)",
-                        entry.pid
+                        entry.owner.pid
                     ),
                 );
                 status::CONTROL
@@ -84,7 +84,7 @@ pub fn run(applet: Applet, key: i32, id: &str, action: &Action) -> u8 {
                 format_args!(
                     "ID {id} belongs to the running {}[{}]; end it with -stop",
                     applet.name(),
-                    entry.pid
+                    entry.owner.pid
                 ),
             );
             status::CONTROL
@@ -100,7 +100,7 @@ pub fn run(applet: Applet, key: i32, id: &str, action: &Action) -> u8 {
                     applet,
                     format_args!(
                         "ID {id}: pid {} was no longer running; registration removed",
-                        entry.pid
+                        entry.owner.pid
                     ),
                 );
             }
@@ -109,51 +109,77 @@ pub fn run(applet: Applet, key: i32, id: &str, action: &Action) -> u8 {
         Action::Pause | Action::Continue if !alive => {
             say(
                 applet,
-                format_args!("ID {id}: pid {} is no longer running", entry.pid),
+                format_args!("ID {id}: pid {} is no longer running", entry.owner.pid),
             );
             status::CONTROL
         }
         Action::Pause | Action::Continue => {
-            let pause = matches!(action, Action::Pause);
-            let _ = reg.with(false, |r| {
-                if r.get(entry.index).map(|e| (e.pid, e.start)) == Some((entry.pid, entry.start)) {
-                    r.set_paused(entry.index, pause);
+            let c = if matches!(action, Action::Pause) {
+                cmd::PAUSE
+            } else {
+                cmd::CONTINUE
+            };
+            match post(&mut reg, &entry, c) {
+                // The flag is set: the monitor applies it at its next look
+                // even when it is in the middle of a check now.
+                Some(seq) => {
+                    let _ = wait_answer(&reg, &entry, seq, Instant::now() + ANSWER_WAIT);
+                    status::STOPPED
                 }
-            });
-            wake(&entry);
-            status::STOPPED
+                None => {
+                    say(
+                        applet,
+                        format_args!("ID {id}: registration changed meanwhile"),
+                    );
+                    status::CONTROL
+                }
+            }
         }
         Action::Stop(wait) => stop(&mut log, &mut reg, id, entry, *wait),
         Action::Start(_) | Action::Help | Action::Del => status::USAGE,
     }
 }
 
-fn wake(entry: &Entry) {
+/// How long `-pause`/`-continue` wait for the monitor to confirm: it
+/// answers at once when idle, after its current check when busy.
+const ANSWER_WAIT: Duration = Duration::from_secs(2);
+
+/// Sets the flag of command `c` in the slot of `entry` (still the same
+/// owner) and wakes the monitor; the sequence number to wait for.
+fn post(reg: &mut Registry, entry: &Entry, c: u32) -> Option<u32> {
+    let seq = reg
+        .with(false, |r| {
+            r.get(entry.index)
+                .filter(|e| e.owner.same(&entry.owner))
+                .map(|_| r.post(entry.index, c))
+        })
+        .ok()
+        .flatten()
+        .flatten()?;
     if entry.alive() {
-        let _ = signals::kill(entry.pid, WAKE);
+        let _ = signals::kill(entry.owner.pid, WAKE);
+    }
+    Some(seq)
+}
+
+fn wait_answer(reg: &Registry, entry: &Entry, seq: u32, deadline: Instant) -> Answer {
+    match reg.ack_word(entry.index) {
+        Some(word) => mailbox::wait(word, seq, &entry.owner, deadline),
+        None => Answer::OwnerGone,
     }
 }
 
 fn stop(log: &mut Log, reg: &mut Registry, id: &str, entry: Entry, wait: Duration) -> u8 {
-    let _ = reg.with(false, |r| {
-        if r.get(entry.index).map(|e| (e.pid, e.start)) == Some((entry.pid, entry.start)) {
-            r.request_stop(entry.index);
-        }
-    });
-    wake(&entry);
-    let deadline = Instant::now() + wait;
-    while Instant::now() < deadline {
-        if !entry.alive() {
-            return status::STOPPED;
-        }
-        std::thread::sleep(Duration::from_millis(10));
+    let _ = post(reg, &entry, cmd::STOP);
+    if crate::sys::process::wait_gone(entry.owner.pid, entry.owner.start, wait) {
+        return status::STOPPED;
     }
     fail(
         log,
         Msg::NotEnded,
         format_args!(
             "ID {id}: pid {} did not end within {} s",
-            entry.pid,
+            entry.owner.pid,
             wait.as_secs()
         ),
         status::CONTROL,

@@ -100,7 +100,7 @@ pub fn watch<P: Probe>(applet: Applet, key: i32, id: &str, common: &Common, prob
                 applet.name(),
                 Text(applet, &Msg::IdInUse),
                 e.applet.name(),
-                e.pid
+                e.owner.pid
             );
             return ExitCode::from(status::IN_USE);
         }

@@ -16,13 +16,13 @@
 
 use std::time::{Duration, Instant};
 
-use rustix::event::{PollFd, PollFlags, Timespec, poll};
+use rustix::event::{PollFd, PollFlags, poll};
 
-use crate::sys::procfs;
 use crate::sys::signals::{SIGINT, SIGTERM, SIGUSR1, SignalFd};
 
 use super::messages::{Log, Msg};
-use super::registry::{Applet, Entry, OpenError, RegisterError, Registry};
+use super::registry::{Applet, Entry, OpenError, Progress, RegisterError, Registry};
+use crate::shm::Owner;
 
 /// Signal that tells a monitor its registration changed (`-stop`,
 /// `-pause`, `-continue`).
@@ -85,8 +85,7 @@ impl From<RegisterError> for StartError {
 
 impl From<OpenError> for StartError {
     fn from(o: OpenError) -> StartError {
-        let (func, errno) = o.func_errno();
-        StartError::System(func, errno, o.to_string())
+        StartError::System(o.func(), o.errno(), o.to_string())
     }
 }
 
@@ -97,13 +96,15 @@ pub struct Monitor<P: Probe> {
     registry: Registry,
     id: heapless::Vec<u8, { super::registry::ID_MAX }>,
     slot: usize,
-    me: (i32, u64),
+    me: Owner,
     signals: SignalFd,
     settings: Settings,
     failures: u32,
     paused: bool,
     announced: bool,
     checks: u32,
+    /// Unix time of the last change of state, for readers.
+    last_change: i64,
 }
 
 impl<P: Probe> Monitor<P> {
@@ -120,13 +121,17 @@ impl<P: Probe> Monitor<P> {
             StartError::System("signalfd", e.raw_os_error().unwrap_or(0), e.to_string())
         })?;
         crate::sys::signals::ignore(crate::sys::signals::SIGPIPE);
-        let pid = crate::sys::getpid();
-        let start = procfs::stat(pid)
-            .ok_or_else(|| StartError::System("open", libc::ENOENT, "/proc/self/stat".into()))?
-            .start;
-        let me = (pid, start);
+        let me = Owner::me();
+        if me.start == 0 {
+            return Err(StartError::System(
+                "open",
+                libc::ENOENT,
+                "/proc/self/stat".into(),
+            ));
+        }
         let mut registry = Registry::new(registry_key);
-        let slot = registry.register(id.as_bytes(), applet, me)?;
+        let slot =
+            registry.register(id.as_bytes(), applet, me, probe.target(), settings.retries)?;
         let mut id_bytes = heapless::Vec::new();
         id_bytes
             .extend_from_slice(id.as_bytes())
@@ -146,6 +151,7 @@ impl<P: Probe> Monitor<P> {
             paused: false,
             announced: false,
             checks: 0,
+            last_change: crate::sys::clock::now_unix(),
         })
     }
 
@@ -164,6 +170,9 @@ impl<P: Probe> Monitor<P> {
             self.checks = self.checks.wrapping_add(1);
             match self.probe.check() {
                 Ok(()) => {
+                    if self.failures > 0 {
+                        self.last_change = crate::sys::clock::now_unix();
+                    }
                     self.failures = 0;
                     if !self.announced {
                         self.announced = true;
@@ -171,6 +180,9 @@ impl<P: Probe> Monitor<P> {
                     }
                 }
                 Err(f) => {
+                    if self.failures == 0 {
+                        self.last_change = crate::sys::clock::now_unix();
+                    }
                     self.failures += 1;
                     if self.failures >= self.settings.retries {
                         self.probe.report(&mut self.log, &f);
@@ -208,10 +220,7 @@ impl<P: Probe> Monitor<P> {
     /// Sleeps up to `left` or until a signal; SIGTERM/SIGINT end the
     /// monitor as `-stop` does.
     fn wait(&mut self, left: Duration) -> Option<End> {
-        let ts = Timespec {
-            tv_sec: left.as_secs() as i64,
-            tv_nsec: i64::from(left.subsec_nanos()),
-        };
+        let ts = crate::sys::clock::to_timespec(left);
         let mut fds = [PollFd::new(&self.signals, PollFlags::IN)];
         let _ = poll(&mut fds, Some(&ts));
         let mut end = None;
@@ -228,11 +237,19 @@ impl<P: Probe> Monitor<P> {
 
     /// Applies a stop request or a pause/continue change.
     fn look_at_registration(&mut self) -> Option<Turn> {
-        let (slot, me, checks) = (self.slot, self.me, self.checks);
+        let (slot, me) = (self.slot, self.me);
+        let progress = Progress {
+            checks: self.checks,
+            failures: self.failures,
+            last_change: self.last_change,
+        };
         let seen = match self.registry.with(false, |r| {
-            let mine = r.owned_by(slot, me);
-            if mine.is_some_and(|e| e.checks != checks) {
-                r.set_checks(slot, checks);
+            let mine = r.owned_by(slot, &me);
+            if mine.is_some() {
+                // Flags a control form set are applied below; the
+                // progress written now shows the state before them, and
+                // the next look the state after.
+                let _ = r.publish(slot, progress);
             }
             mine
         }) {
@@ -242,7 +259,12 @@ impl<P: Probe> Monitor<P> {
             // Removed behind our back (ipcrm): register again so that
             // -stop keeps working.
             Ok(_) => {
-                if let Ok(i) = self.registry.register(&self.id, self.log.applet, self.me) {
+                let target = self.probe.target();
+                let retries = self.settings.retries;
+                if let Ok(i) =
+                    self.registry
+                        .register(&self.id, self.log.applet, me, target, retries)
+                {
                     self.slot = i;
                 }
                 return None;
@@ -254,6 +276,7 @@ impl<P: Probe> Monitor<P> {
         }
         if seen.paused != self.paused {
             self.paused = seen.paused;
+            self.last_change = crate::sys::clock::now_unix();
             if self.paused {
                 self.log.msg(Msg::Paused);
             } else {
@@ -282,7 +305,7 @@ impl<P: Probe> Monitor<P> {
     pub fn finish(mut self, end: End) -> u8 {
         let (slot, me) = (self.slot, self.me);
         let _ = self.registry.with(false, |r| {
-            if r.owned_by(slot, me).is_some() {
+            if r.owned_by(slot, &me).is_some() {
                 r.clear_and_tidy(slot);
             }
         });

@@ -14,48 +14,48 @@
 //! not keep writing into a removed segment. Every slot is validated on
 //! every read; a damaged one counts as free.
 
-use std::io;
-use std::time::Duration;
+use std::mem::offset_of;
 
-use crate::sys::ipc::{Sem, SemGuard, Shm};
-use crate::sys::procfs;
+use crate::shm::mailbox::{ACK_WORD, Pending};
+use crate::shm::table::{Create, NoHead, Spec, Table};
+use crate::shm::text::{put_text, text};
+use crate::shm::{Mailbox, Owner};
 
-/// Default key of the registry: "MMFS" in ASCII.
+/// Default key of the registry for root: "MMFS" in ASCII (other users get
+/// one of their own, see `shm::key`).
 pub const DEFAULT_KEY: i32 = 0x4d4d_4653;
-/// Environment variable that replaces [`DEFAULT_KEY`] (hex `0x…` or decimal).
+/// Environment variable that replaces the default key (hex `0x…` or decimal).
 pub const KEY_ENV: &str = "MAMORI_FSMON_IPCKEY";
-/// First bytes of the segment.
-pub const MAGIC: [u8; 8] = *b"MAMORIfs";
-/// Layout version; bump on any change of [`Header`] or [`Slot`].
-pub const VERSION: u32 = 1;
+/// What the table is. Version 2: the shared layer's owner and mailbox,
+/// failure counts and the target for `mamori status`.
+pub static SPEC: Spec = Spec {
+    magic: *b"MAMORIfs",
+    version: 2,
+    what: "fsmon registry",
+};
 /// Monitors one system can run at once.
 pub const CAPACITY: usize = 128;
 /// Longest ID (seed 000 §7: up to 255 bytes).
 pub const ID_MAX: usize = 255;
-/// Root-only segment and semaphore: the registry steers failovers.
-const MODE: u32 = 0o600;
-/// How long an access waits for the lock: a holder stopped with SIGSTOP
-/// must not stall a monitor for ever.
-const LOCK_WAIT: Duration = Duration::from_secs(2);
+/// Longest target kept for readers (share or export, cut beyond).
+pub const TARGET_MAX: usize = 128;
 
-/// Segment header.
-#[repr(C)]
-#[derive(Clone, Copy)]
-pub struct Header {
-    pub magic: [u8; 8],
-    pub version: u32,
-    pub header_size: u32,
-    pub slot_size: u32,
-    pub capacity: u32,
+/// Mailbox commands of the control forms; the flags they set are in the
+/// slot, the mailbox only carries the acknowledgement.
+pub mod cmd {
+    pub const PAUSE: u32 = 1;
+    pub const CONTINUE: u32 = 2;
+    pub const STOP: u32 = 3;
 }
 
-/// One registration. Field order keeps it free of padding.
+/// One registration.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct Slot {
-    /// Owner's start time (clock ticks since boot, /proc/PID/stat field 22).
-    pub owner_start: u64,
-    pub owner_pid: i32,
+    pub owner: Owner,
+    pub mbox: Mailbox,
+    /// Unix time of the last change of state (watching, paused, failing).
+    pub last_change: i64,
     /// [`Applet`] as a number; 0 = free.
     pub applet: u32,
     /// 0 watching, 1 paused.
@@ -63,19 +63,38 @@ pub struct Slot {
     /// 1 once `-stop` asked the owner to end.
     pub stop: u32,
     pub id_len: u32,
-    /// Checks run so far (wrapping), for `-disp` readers and benchmarks.
+    /// Checks run so far (wrapping), for readers and benchmarks.
     pub checks: u32,
+    /// Consecutive failed checks now.
+    pub failures: u32,
+    /// RETRIES: failures in a row that end the monitor.
+    pub retries: u32,
+    pub target_len: u32,
     pub id: [u8; ID_MAX + 1],
+    pub target: [u8; TARGET_MAX],
 }
 
-crate::plain!(Header, Slot);
+/// Offset of the mailbox's futex word in a slot.
+pub const SLOT_ACK: usize = offset_of!(Slot, mbox) + ACK_WORD;
 
-const _: () = assert!(size_of::<Header>().is_multiple_of(8) && size_of::<Slot>().is_multiple_of(8));
-
-const SEGMENT_SIZE: usize = size_of::<Header>() + CAPACITY * size_of::<Slot>();
-
-fn slot_offset(i: usize) -> usize {
-    size_of::<Header>() + i * size_of::<Slot>()
+impl Slot {
+    fn empty() -> Slot {
+        Slot {
+            owner: Owner::NONE,
+            mbox: Mailbox::default(),
+            last_change: 0,
+            applet: 0,
+            paused: 0,
+            stop: 0,
+            id_len: 0,
+            checks: 0,
+            failures: 0,
+            retries: 0,
+            target_len: 0,
+            id: [0; ID_MAX + 1],
+            target: [0; TARGET_MAX],
+        }
+    }
 }
 
 /// Which monitor owns a slot.
@@ -108,17 +127,19 @@ impl Applet {
 pub struct Entry {
     pub index: usize,
     pub applet: Applet,
-    pub pid: i32,
-    pub start: u64,
+    pub owner: Owner,
     pub paused: bool,
     pub stop: bool,
     pub checks: u32,
+    pub failures: u32,
+    pub retries: u32,
+    pub last_change: i64,
 }
 
 impl Entry {
     /// Whether the owner still runs (pid and start time both match).
     pub fn alive(&self) -> bool {
-        procfs::is_alive(self.pid, self.start)
+        self.owner.alive()
     }
 }
 
@@ -129,17 +150,20 @@ fn entry(index: usize, s: &Slot) -> Option<Entry> {
     if len == 0 || len > ID_MAX || !s.id[..len].iter().all(u8::is_ascii_alphanumeric) {
         return None;
     }
-    if s.owner_pid <= 0 || s.paused > 1 || s.stop > 1 {
+    if !s.owner.is_set() || s.paused > 1 || s.stop > 1 {
         return None;
     }
+    text(&s.target, s.target_len)?;
     Some(Entry {
         index,
         applet,
-        pid: s.owner_pid,
-        start: s.owner_start,
+        owner: s.owner,
         paused: s.paused == 1,
         stop: s.stop == 1,
         checks: s.checks,
+        failures: s.failures,
+        retries: s.retries,
+        last_change: s.last_change,
     })
 }
 
@@ -147,38 +171,8 @@ fn holds(s: &Slot, id: &[u8]) -> bool {
     s.id.get(..s.id_len as usize) == Some(id)
 }
 
-/// Why a segment at the key cannot be used as the registry.
-#[derive(Debug)]
-pub enum OpenError {
-    /// Another program's segment, or another layout version.
-    Foreign(i32),
-    /// A system call failed: its name and error.
-    Os(&'static str, io::Error),
-}
-
-impl std::fmt::Display for OpenError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            OpenError::Foreign(key) => write!(
-                f,
-                "the SysV segment at key 0x{:08x} is not a mamori fsmon registry \
-                 (set {KEY_ENV} to another key)",
-                *key as u32
-            ),
-            OpenError::Os(what, e) => write!(f, "{what}: {e}"),
-        }
-    }
-}
-
-impl OpenError {
-    /// Function name and errno for message 42.
-    pub fn func_errno(&self) -> (&'static str, i32) {
-        match self {
-            OpenError::Foreign(_) => ("shmget", libc::EEXIST),
-            OpenError::Os(what, e) => (what, e.raw_os_error().unwrap_or(0)),
-        }
-    }
-}
+/// Why a registry access failed.
+pub type OpenError = crate::shm::Error;
 
 /// Why a registration failed.
 #[derive(Debug)]
@@ -192,50 +186,39 @@ pub enum RegisterError {
 
 /// The key the registry lives at: `MAMORI_FSMON_IPCKEY` or the default.
 pub fn key_from_env() -> Result<i32, String> {
-    let Some(v) = std::env::var_os(KEY_ENV) else {
-        return Ok(DEFAULT_KEY);
-    };
-    let text = v.to_string_lossy();
-    let t = text.trim();
-    let parsed = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-        Some(hex) => u32::from_str_radix(hex, 16).ok(),
-        None => t.parse::<u32>().ok(),
-    };
-    match parsed {
-        Some(k) if k != 0 => Ok(k as i32),
-        _ => Err(format!(
-            "{KEY_ENV}={text:?} is not a non-zero key (hex 0x… or decimal)"
-        )),
-    }
+    crate::shm::key::from_env(KEY_ENV, DEFAULT_KEY)
 }
 
 /// A handle on the registry at one key.
 pub struct Registry {
-    key: i32,
-    sem: Option<Sem>,
-    shm: Option<Shm>,
+    table: Table<NoHead, Slot>,
 }
 
-/// The registry locked and looked up: valid until dropped.
-pub struct Locked<'a> {
-    shm: &'a Shm,
-    sem: &'a Sem,
-    _guard: SemGuard<'a>,
+/// The registry locked and validated: valid until dropped.
+pub struct Locked<'a, 'b> {
+    t: &'a crate::shm::Locked<'b, NoHead, Slot>,
+}
+
+/// What a monitor publishes about itself on each turn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub checks: u32,
+    pub failures: u32,
+    /// Unix time the monitor last changed state (watching, paused, failing).
+    pub last_change: i64,
 }
 
 impl Registry {
     /// A handle; nothing is created until the first access.
     pub fn new(key: i32) -> Registry {
         Registry {
-            key,
-            sem: None,
-            shm: None,
+            table: Table::new(key, &SPEC),
         }
     }
 
     /// The key.
     pub fn key(&self) -> i32 {
-        self.key
+        self.table.key()
     }
 
     /// Runs `f` on the locked registry. With `create`, a missing segment
@@ -244,54 +227,31 @@ impl Registry {
     pub fn with<R>(
         &mut self,
         create: bool,
-        f: impl FnOnce(&Locked<'_>) -> R,
+        f: impl FnOnce(&Locked<'_, '_>) -> R,
     ) -> Result<Option<R>, OpenError> {
-        let mut f = f;
-        // A semaphore removed by the last monitor to leave (EIDRM): open
-        // it again and look the segment up again.
-        for _attempt in 0..8 {
-            if self.sem.is_none() {
-                let sem = if create {
-                    Sem::open_or_create(self.key, MODE)
-                } else {
-                    Sem::open(self.key)
-                };
-                match sem {
-                    Ok(s) => self.sem = Some(s),
-                    Err(e) if !create && e.raw_os_error() == Some(libc::ENOENT) => {
-                        return Ok(None);
-                    }
-                    Err(e) => return Err(OpenError::Os("semget", e)),
-                }
-            }
-            let sem = self.sem.as_ref().expect("set above");
-            match attempt(&mut self.shm, sem, self.key, create, f)? {
-                Step::Done(r) => return Ok(Some(r)),
-                Step::Missing => return Ok(None),
-                Step::Retry(g) => {
-                    f = g;
-                    self.sem = None;
-                }
-            }
-        }
-        Err(OpenError::Os(
-            "semop",
-            io::Error::from_raw_os_error(libc::EIDRM),
-        ))
+        let head = NoHead::default();
+        let create = create.then_some(Create {
+            capacity: CAPACITY,
+            head: &head,
+        });
+        self.table.with(create, |t| f(&Locked { t }))
     }
 
-    /// Registers `id` for `applet` owned by `me` (pid, start time). A slot
-    /// whose owner died is taken over; a live holder is an error.
+    /// Registers `id` for `applet` owned by `me`, checking `target` with
+    /// RETRIES `retries`. A slot whose owner died is taken over; a live
+    /// holder is an error.
     pub fn register(
         &mut self,
         id: &[u8],
         applet: Applet,
-        me: (i32, u64),
+        me: Owner,
+        target: &str,
+        retries: u32,
     ) -> Result<usize, RegisterError> {
         let r = self
             .with(true, |reg| {
                 let mut free = None;
-                for i in 0..CAPACITY {
+                for i in 0..reg.t.capacity() {
                     let slot = reg.slot(i);
                     match entry(i, &slot) {
                         Some(e) if e.alive() => {
@@ -311,18 +271,15 @@ impl Registry {
                     }
                 }
                 let i = free.ok_or(RegisterError::Full)?;
-                let mut slot = Slot {
-                    owner_start: me.1,
-                    owner_pid: me.0,
-                    applet: applet as u32,
-                    paused: 0,
-                    stop: 0,
-                    id_len: id.len() as u32,
-                    checks: 0,
-                    id: [0; ID_MAX + 1],
-                };
+                let mut slot = Slot::empty();
+                slot.owner = me;
+                slot.applet = applet as u32;
+                slot.id_len = id.len() as u32;
                 slot.id[..id.len()].copy_from_slice(id);
-                reg.shm.write(slot_offset(i), &slot);
+                slot.target_len = put_text(&mut slot.target, target.as_bytes());
+                slot.retries = retries;
+                slot.last_change = crate::sys::clock::now_unix();
+                reg.t.set_record(i, &slot);
                 Ok(i)
             })
             .map_err(RegisterError::Open)?;
@@ -333,136 +290,105 @@ impl Registry {
     pub fn find(&mut self, id: &[u8]) -> Result<Option<Entry>, OpenError> {
         Ok(self.with(false, |reg| reg.find(id))?.flatten())
     }
-}
 
-enum Step<R, F> {
-    Done(R),
-    Missing,
-    Retry(F),
-}
-
-/// One locked access: lock, look the segment up (creating it when asked),
-/// validate the header, run `f`.
-fn attempt<R, F: FnOnce(&Locked<'_>) -> R>(
-    cached: &mut Option<Shm>,
-    sem: &Sem,
-    key: i32,
-    create: bool,
-    f: F,
-) -> Result<Step<R, F>, OpenError> {
-    let guard = match sem.lock(LOCK_WAIT) {
-        Ok(g) => g,
-        Err(e) if matches!(e.raw_os_error(), Some(libc::EIDRM | libc::EINVAL)) => {
-            return Ok(Step::Retry(f));
-        }
-        Err(e) => return Err(OpenError::Os("semop", e)),
-    };
-    let id = match Shm::lookup(key) {
-        Ok(id) => id,
-        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
-            if !create {
-                return Ok(Step::Missing);
-            }
-            *cached = None;
-            let shm =
-                Shm::create(key, SEGMENT_SIZE, MODE).map_err(|e| OpenError::Os("shmget", e))?;
-            shm.write(
-                0,
-                &Header {
-                    magic: MAGIC,
-                    version: VERSION,
-                    header_size: size_of::<Header>() as u32,
-                    slot_size: size_of::<Slot>() as u32,
-                    capacity: CAPACITY as u32,
-                },
-            );
-            let id = shm.id();
-            *cached = Some(shm);
-            id
-        }
-        Err(e) => return Err(OpenError::Os("shmget", e)),
-    };
-    if cached.as_ref().map(Shm::id) != Some(id) {
-        *cached = None;
-        *cached = Some(Shm::attach(id, false).map_err(|e| OpenError::Os("shmat", e))?);
+    /// Every valid registration with its ID and target (for readers).
+    pub fn list(&mut self) -> Result<Vec<(Entry, String, String)>, OpenError> {
+        let found = self.with(false, |reg| {
+            (0..reg.t.capacity())
+                .filter_map(|i| {
+                    let s = reg.slot(i);
+                    let e = entry(i, &s)?;
+                    let id = String::from_utf8_lossy(&s.id[..s.id_len as usize]).into_owned();
+                    let target = text(&s.target, s.target_len).unwrap_or("").to_string();
+                    Some((e, id, target))
+                })
+                .collect()
+        })?;
+        Ok(found.unwrap_or_default())
     }
-    let shm = cached.as_ref().expect("set above");
-    let h: Option<Header> = shm.read(0);
-    let valid = h.is_some_and(|h| {
-        h.magic == MAGIC
-            && h.version == VERSION
-            && h.header_size as usize == size_of::<Header>()
-            && h.slot_size as usize == size_of::<Slot>()
-            && h.capacity as usize == CAPACITY
-            && shm.size() >= SEGMENT_SIZE
-    });
-    if !valid {
-        return Err(OpenError::Foreign(key));
+
+    /// The futex word of slot `i`'s mailbox (after an access attached it).
+    pub fn ack_word(&self, i: usize) -> Option<&std::sync::atomic::AtomicU32> {
+        self.table.record_word(i, SLOT_ACK)
     }
-    let locked = Locked {
-        shm,
-        sem,
-        _guard: guard,
-    };
-    Ok(Step::Done(f(&locked)))
 }
 
-impl Locked<'_> {
+impl Locked<'_, '_> {
     fn slot(&self, i: usize) -> Slot {
-        self.shm.read(slot_offset(i)).expect("validated size")
+        self.t.record(i).unwrap_or_else(Slot::empty)
     }
 
     /// The validated registration in slot `i`.
     pub fn get(&self, i: usize) -> Option<Entry> {
-        (i < CAPACITY).then(|| entry(i, &self.slot(i))).flatten()
+        (i < self.t.capacity())
+            .then(|| entry(i, &self.slot(i)))
+            .flatten()
     }
 
     /// Whether slot `i` still belongs to `me`.
-    pub fn owned_by(&self, i: usize, me: (i32, u64)) -> Option<Entry> {
-        self.get(i).filter(|e| (e.pid, e.start) == me)
+    pub fn owned_by(&self, i: usize, me: &Owner) -> Option<Entry> {
+        self.get(i).filter(|e| e.owner.same(me))
     }
 
     /// The registration of `id`.
     pub fn find(&self, id: &[u8]) -> Option<Entry> {
-        (0..CAPACITY).find_map(|i| {
+        (0..self.t.capacity()).find_map(|i| {
             let s = self.slot(i);
             entry(i, &s).filter(|_| holds(&s, id))
         })
     }
 
-    /// Sets the paused flag of slot `i`.
-    pub fn set_paused(&self, i: usize, paused: bool) {
-        let mut s = self.slot(i);
-        s.paused = u32::from(paused);
-        self.shm.write(slot_offset(i), &s);
+    fn edit(&self, i: usize, f: impl FnOnce(&mut Slot)) {
+        if let Some(mut s) = self.t.record(i) {
+            f(&mut s);
+            self.t.set_record(i, &s);
+        }
     }
 
-    /// Publishes the check count of slot `i`.
-    pub fn set_checks(&self, i: usize, checks: u32) {
-        let mut s = self.slot(i);
-        s.checks = checks;
-        self.shm.write(slot_offset(i), &s);
+    /// Sets the paused or stop flag of slot `i` and posts `c` so that the
+    /// caller can wait for the owner to have seen it; returns the
+    /// sequence number.
+    pub fn post(&self, i: usize, c: u32) -> u32 {
+        let mut seq = 0;
+        let sender = crate::sys::getpid();
+        self.edit(i, |s| {
+            match c {
+                cmd::PAUSE => s.paused = 1,
+                cmd::CONTINUE => s.paused = 0,
+                _ => s.stop = 1,
+            }
+            seq = s.mbox.post(c, [0; 3], sender);
+        });
+        seq
     }
 
-    /// Sets the stop request of slot `i`.
-    pub fn request_stop(&self, i: usize) {
-        let mut s = self.slot(i);
-        s.stop = 1;
-        self.shm.write(slot_offset(i), &s);
+    /// The owner's side: publishes `p` in slot `i` and answers a pending
+    /// command (the flags it set are read by the same access); returns
+    /// that command.
+    pub fn publish(&self, i: usize, p: Progress) -> Option<Pending> {
+        let s = self.t.record(i)?;
+        let pending = s.mbox.pending();
+        let same =
+            s.checks == p.checks && s.failures == p.failures && s.last_change == p.last_change;
+        if !same || pending.is_some() {
+            let mut s = s;
+            s.checks = p.checks;
+            s.failures = p.failures;
+            s.last_change = p.last_change;
+            if let Some(c) = pending {
+                s.mbox.answer(c.seq, 0);
+            }
+            self.t.set_record(i, &s);
+            if pending.is_some() {
+                self.t.wake_record(i, SLOT_ACK);
+            }
+        }
+        pending
     }
 
     /// Frees slot `i`.
     pub fn clear(&self, i: usize) {
-        let mut s = self.slot(i);
-        s.applet = 0;
-        s.owner_pid = 0;
-        s.owner_start = 0;
-        s.paused = 0;
-        s.stop = 0;
-        s.id_len = 0;
-        s.checks = 0;
-        s.id = [0; ID_MAX + 1];
-        self.shm.write(slot_offset(i), &s);
+        self.t.set_record(i, &Slot::empty());
     }
 
     /// Frees slot `i` and, when no live registration remains, removes the
@@ -470,11 +396,10 @@ impl Locked<'_> {
     /// once the last monitor has gone.
     pub fn clear_and_tidy(&self, i: usize) {
         self.clear(i);
-        let any_live = (0..CAPACITY).any(|k| self.get(k).is_some_and(|e| e.alive()));
+        self.t.wake_record(i, SLOT_ACK);
+        let any_live = (0..self.t.capacity()).any(|k| self.get(k).is_some_and(|e| e.alive()));
         if !any_live {
-            let _ = self.shm.remove();
-            // Waiters get EIDRM and look again (see `Registry::with`).
-            let _ = self.sem.remove();
+            self.t.remove();
         }
     }
 }
@@ -483,77 +408,108 @@ impl Locked<'_> {
 mod test {
     use super::*;
 
-    fn me() -> (i32, u64) {
-        let pid = crate::sys::getpid();
-        (pid, procfs::stat(pid).unwrap().start)
+    use crate::sys::procfs;
+
+    fn me() -> Owner {
+        Owner::me()
     }
 
     /// A pid that has exited, with the start time it had.
-    fn dead() -> (i32, u64) {
+    fn dead() -> Owner {
         let mut child = std::process::Command::new("true").spawn().unwrap();
         let pid = child.id() as i32;
         let start = procfs::stat(pid).map(|s| s.start).unwrap_or(1);
         child.wait().unwrap();
-        (pid, start)
+        Owner { pid, start, uid: 0 }
+    }
+
+    fn reg(r: &mut Registry, id: &[u8], a: Applet, o: Owner) -> Result<usize, RegisterError> {
+        r.register(id, a, o, "//h/s", 3)
     }
 
     #[test]
     fn live_ids_conflict_dead_ones_are_taken_over_damage_is_ignored() {
         let key = 0x7100_0000 | (crate::sys::getpid() & 0xffff) << 4;
-        let mut reg = Registry::new(key);
-        let i = reg.register(b"web1", Applet::Samba, me()).unwrap();
+        let mut r = Registry::new(key);
+        let i = reg(&mut r, b"web1", Applet::Samba, me()).unwrap();
         // Case-sensitive, and shared by both applets.
         assert!(matches!(
-            reg.register(b"web1", Applet::Nfs, me()),
-            Err(RegisterError::InUse(e)) if e.pid == me().0 && e.applet == Applet::Samba
+            reg(&mut r, b"web1", Applet::Nfs, me()),
+            Err(RegisterError::InUse(e)) if e.owner.pid == me().pid && e.applet == Applet::Samba
         ));
-        let j = reg.register(b"WEB1", Applet::Nfs, me()).unwrap();
+        let j = reg(&mut r, b"WEB1", Applet::Nfs, me()).unwrap();
         assert_ne!(i, j);
         // A registration of a dead owner is taken over, in place.
         let d = dead();
-        let k = reg.register(b"gone", Applet::Nfs, d).unwrap();
-        assert!(!reg.find(b"gone").unwrap().unwrap().alive());
-        assert_eq!(reg.register(b"gone", Applet::Nfs, me()).unwrap(), k);
-        assert_eq!(reg.find(b"gone").unwrap().unwrap().pid, me().0);
+        let k = reg(&mut r, b"gone", Applet::Nfs, d).unwrap();
+        assert!(!r.find(b"gone").unwrap().unwrap().alive());
+        assert_eq!(reg(&mut r, b"gone", Applet::Nfs, me()).unwrap(), k);
+        assert_eq!(r.find(b"gone").unwrap().unwrap().owner.pid, me().pid);
         // A damaged slot reads as free.
-        reg.with(false, |r| {
-            let mut s = r.slot(k);
-            s.id[0] = b'-';
-            r.shm.write(slot_offset(k), &s);
+        r.with(false, |l| l.edit(k, |s| s.id[0] = b'-')).unwrap();
+        assert_eq!(r.find(b"gone").unwrap(), None);
+        r.with(false, |l| {
+            l.edit(k, |s| {
+                s.id[0] = b'g';
+                s.paused = 7;
+            });
+            assert_eq!(l.get(k), None);
         })
         .unwrap();
-        assert_eq!(reg.find(b"gone").unwrap(), None);
-        reg.with(false, |r| {
-            let mut s = r.slot(k);
-            s.id[0] = b'g';
-            s.paused = 7;
-            r.shm.write(slot_offset(k), &s);
-            assert_eq!(r.get(k), None);
+        r.with(false, |l| {
+            l.edit(k, |s| {
+                s.paused = 0;
+                s.target_len = TARGET_MAX as u32 + 1;
+            });
+            assert_eq!(l.get(k), None);
         })
         .unwrap();
+        // The owner publishes and answers a posted command.
+        let seq = r.with(false, |l| l.post(i, cmd::PAUSE)).unwrap().unwrap();
+        let progress = Progress {
+            checks: 5,
+            failures: 1,
+            last_change: 77,
+        };
+        let p = r.with(false, |l| l.publish(i, progress)).unwrap().unwrap();
+        assert_eq!(p.map(|p| (p.seq, p.cmd)), Some((seq, cmd::PAUSE)));
+        let e = r.find(b"web1").unwrap().unwrap();
+        assert_eq!((e.paused, e.checks, e.failures, e.retries), (true, 5, 1, 3));
+        assert_eq!(e.last_change, 77);
+        assert_eq!(
+            r.with(false, |l| l.publish(i, progress)).unwrap(),
+            Some(None)
+        );
         // The last one out removes segment and semaphore.
         for id in [&b"web1"[..], b"WEB1"] {
-            reg.with(false, |r| {
-                let e = r.find(id).unwrap();
-                r.clear_and_tidy(e.index);
+            r.with(false, |l| {
+                let e = l.find(id).unwrap();
+                l.clear_and_tidy(e.index);
             })
             .unwrap();
         }
         assert!(crate::sys::ipc::Shm::lookup(key).is_err());
         assert!(crate::sys::ipc::Sem::open(key).is_err());
-        assert_eq!(reg.find(b"web1").unwrap(), None);
+        assert_eq!(r.find(b"web1").unwrap(), None);
     }
 
     #[test]
-    fn a_foreign_segment_is_refused() {
+    fn a_foreign_segment_is_refused_and_no_semaphore_is_made() {
         let key = 0x7200_0000 | (crate::sys::getpid() & 0xffff) << 4;
         let shm = crate::sys::ipc::Shm::create(key, 4096, 0o600).unwrap();
-        let mut reg = Registry::new(key);
-        assert!(matches!(
-            reg.register(b"x", Applet::Samba, me()),
-            Err(RegisterError::Open(OpenError::Foreign(_)))
-        ));
+        let mut r = Registry::new(key);
+        let e = reg(&mut r, b"x", Applet::Samba, me()).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                RegisterError::Open(OpenError::Invalid {
+                    why: crate::shm::Invalid::Foreign,
+                    ..
+                })
+            ),
+            "{e:?}"
+        );
+        assert!(crate::sys::ipc::Sem::open(key).is_err(), "no twin made");
         shm.remove().unwrap();
-        let _ = Sem::open(key).map(|s| s.remove());
     }
 }

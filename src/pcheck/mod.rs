@@ -8,7 +8,9 @@
 //! buffer are sized when the pfile is loaded, log lines are formatted on
 //! the stack, and restart commands are prepared once.
 
+pub mod pfile;
 pub mod segment;
+pub mod state;
 
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::PathBuf;
@@ -18,13 +20,13 @@ use rustix::event::epoll;
 use rustix::process::{Pid, PidfdFlags};
 
 use crate::log;
-use crate::pfile::{Action, Params, Pent, Pfile};
-use crate::pstate::{self, EntryRecord, PIDS_MAX, ProcSts};
 use crate::sys::procfs::Scanner;
 use crate::sys::signals::{self, SignalFd};
 use crate::sys::spawn::{self, Command};
 use crate::sys::syslog::{Severity, Syslog};
+use pfile::{Action, Params, Pent, Pfile};
 use segment::Segment;
+use state::{EntryRecord, PIDS_MAX, ProcSts};
 
 /// Environment variable that forces the /proc fallback (for tests).
 pub const NO_PIDFD_ENV: &str = "MAMORI_NO_PIDFD";
@@ -88,9 +90,13 @@ struct Entry {
     shown: heapless::Vec<i32, PIDS_MAX>,
     phase: Phase,
     restart_count: u32,
+    restarts_total: u32,
     window_start: Option<Instant>,
     retry_count: u32,
     rerun_time: i64,
+    /// The state last published and when it changed (for `mamori status`).
+    published: Option<ProcSts>,
+    last_change: i64,
     dirty: bool,
     /// Set by a seek that adopted a new process for this entry.
     found: bool,
@@ -114,9 +120,12 @@ impl Entry {
                 after_restart: false,
             },
             restart_count: 0,
+            restarts_total: 0,
             window_start: None,
             retry_count: 0,
             rerun_time: 0,
+            published: None,
+            last_change: 0,
             dirty: true,
             found: false,
         }
@@ -143,7 +152,7 @@ impl Entry {
 
     fn record(&self, pent_id: u32) -> EntryRecord {
         let mut r = EntryRecord::empty();
-        r.pname_len = pstate::put_text(&mut r.pname, self.pent.name.as_bytes());
+        r.pname_len = state::put_text(&mut r.pname, self.pent.name.as_bytes());
         // The running pids; the last known ones while none runs.
         let mut n = 0;
         if self.watched.is_empty() {
@@ -160,6 +169,8 @@ impl Entry {
         r.npids = n as u32;
         r.retry_count = self.retry_count;
         r.restart_count = self.restart_count;
+        r.restarts_total = self.restarts_total;
+        r.last_change = self.last_change;
         r.proc_sts = self.proc_sts() as u32;
         r.action = match self.pent.action {
             Action::Continue => 0,
@@ -214,7 +225,7 @@ impl std::fmt::Display for StartError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StartError::Own(e) => e.fmt(f),
-            StartError::Os(what, e) => write!(f, "{what}: {}", crate::pfile::os_reason(e)),
+            StartError::Os(what, e) => write!(f, "{what}: {}", pfile::os_reason(e)),
         }
     }
 }
@@ -223,8 +234,8 @@ impl Monitor {
     /// Sets everything up: signals, epoll, the shared segment. Nothing is
     /// watched yet; the first [`Monitor::run_once`] looks the processes up.
     pub fn start(pfile: Pfile, strict_owner: bool, log: Syslog) -> Result<Monitor, StartError> {
-        let me = crate::sys::getpid();
-        let my_start = crate::sys::procfs::stat(me).map_or(0, |s| s.start);
+        let owner = crate::shm::Owner::me();
+        let me = owner.pid;
         let signals = SignalFd::new(&[
             signals::SIGTERM,
             signals::SIGINT,
@@ -245,9 +256,9 @@ impl Monitor {
         .map_err(|e| StartError::Os("epoll_ctl", e.into()))?;
         let scanner = Scanner::new().map_err(|e| StartError::Os("/proc", e))?;
         let use_pidfd = pidfds_work();
-        let capacity = (pfile.pents.len() * 2 + 64).min(crate::pfile::PENT_MAX);
-        let segment = Segment::own(&pfile.params, &pfile.path, capacity, (me, my_start))
-            .map_err(StartError::Own)?;
+        let capacity = (pfile.pents.len() * 2 + 64).min(pfile::PENT_MAX);
+        let segment =
+            Segment::own(&pfile.params, &pfile.path, capacity, owner).map_err(StartError::Own)?;
         let now = Instant::now();
         let entries = pfile
             .pents
@@ -306,10 +317,7 @@ impl Monitor {
         if let Some(max) = max_wait {
             wait = wait.min(max);
         }
-        let timeout = rustix::time::Timespec {
-            tv_sec: wait.as_secs() as i64,
-            tv_nsec: i64::from(wait.subsec_nanos()),
-        };
+        let timeout = crate::sys::clock::to_timespec(wait);
         self.events.clear();
         match epoll::wait(
             &self.epoll,
@@ -461,6 +469,7 @@ impl Monitor {
                 return self.retry_over(i);
             }
             e.restart_count += 1;
+            e.restarts_total = e.restarts_total.wrapping_add(1);
             e.window_start.get_or_insert(now);
             e.rerun_time = crate::sys::clock::now_unix();
             log!(
@@ -637,11 +646,11 @@ impl Monitor {
     fn check_mailbox(&mut self) -> Option<End> {
         let (seq, cmd, _sender) = self.segment.pending()?;
         match cmd {
-            Some(pstate::Command::Shutdown) => {
+            Some(state::Command::Shutdown) => {
                 self.segment.ack(seq, 0, "");
                 Some(End::Shutdown)
             }
-            Some(pstate::Command::Reload) => {
+            Some(state::Command::Reload) => {
                 match self.reload() {
                     Ok(()) => self.segment.ack(seq, 0, ""),
                     Err(reason) => {
@@ -662,8 +671,7 @@ impl Monitor {
     /// changed rules applied, and RETRY_OVER entries resume from zero.
     /// (Runs on a command, not in the monitor cycle: it may allocate.)
     fn reload(&mut self) -> Result<(), String> {
-        let pfile =
-            crate::pfile::load(&self.pfile_path, self.strict_owner).map_err(|e| e.to_string())?;
+        let pfile = pfile::load(&self.pfile_path, self.strict_owner).map_err(|e| e.to_string())?;
         if pfile.params.ipckey != self.params.ipckey {
             return Err(format!(
                 "IPCKEY changed from 0x{:08x} to 0x{:08x}: restart pcheck to use a new key",
@@ -714,16 +722,31 @@ impl Monitor {
         if !self.counts_dirty && !self.entries.iter().any(|e| e.dirty) {
             return;
         }
-        let Some(_guard) = self.segment.lock() else {
-            return;
-        };
-        for (i, e) in self.entries.iter_mut().enumerate() {
-            if e.dirty {
-                self.segment.write_entry(i, &e.record(i as u32 + 1));
-                e.dirty = false;
+        let now = crate::sys::clock::now_unix();
+        let entries = &mut self.entries;
+        let wrote = self.segment.batch(|t| {
+            for (i, e) in entries.iter_mut().enumerate() {
+                if e.dirty {
+                    let sts = e.proc_sts();
+                    if e.published != Some(sts) {
+                        e.published = Some(sts);
+                        e.last_change = now;
+                    }
+                    segment::write_entry(t, i, &e.record(i as u32 + 1));
+                    e.dirty = false;
+                }
             }
+        });
+        if let Some(why) = self.segment.take_repaired() {
+            log!(
+                self.log,
+                Severity::Warning,
+                "segment damaged: {why}; header rewritten"
+            );
         }
-        drop(_guard);
+        if !wrote {
+            return;
+        }
         let all = self.entries.len() as u32;
         let fail = self
             .entries
@@ -762,7 +785,7 @@ impl Monitor {
     }
 
     /// The whole state in readable form, written to `.new` then renamed.
-    fn write_dump(&self) -> std::io::Result<()> {
+    fn write_dump(&mut self) -> std::io::Result<()> {
         use std::fmt::Write as _;
         use std::io::Write as _;
         let snap = self

@@ -1,25 +1,23 @@
 //! pcheck's side of the state segment: taking ownership of IPCKEY (and
-//! taking over from a dead owner), publishing state, reading the mailbox.
+//! taking over from a dead owner), publishing state, answering the
+//! mailbox.
 
-use std::io;
 use std::path::Path;
 
-use crate::pfile::Params;
-use crate::pstate::{self, Command, EntryRecord, Header, Invalid, LOCK_WAIT, MAGIC, MODE, VERSION};
-use crate::sys::ipc::{Sem, Shm, remove_id};
-use crate::sys::procfs;
+use super::pfile::Params;
+use super::state::{
+    self, Command, EntryRecord, HEAD_ACK, Head, LockedState, SPEC, Snapshot, StateTable,
+};
+use crate::shm::Owner;
+use crate::shm::table::{Create, Error, Invalid};
 
 /// Why pcheck could not own its IPCKEY.
 #[derive(Debug)]
 pub enum OwnError {
     /// A live pcheck already owns the key.
-    InUse {
-        pid: i32,
-        pfile: String,
-    },
-    /// Another program's segment sits at the key.
-    Foreign(Invalid),
-    Os(&'static str, io::Error),
+    InUse { pid: i32, pfile: String },
+    /// The key holds something that is not ours to take.
+    Refused(Error),
 }
 
 impl std::fmt::Display for OwnError {
@@ -28,86 +26,77 @@ impl std::fmt::Display for OwnError {
             OwnError::InUse { pid, pfile } => {
                 write!(f, "IPCKEY is in use by pcheck[{pid}] (pfile {pfile})")
             }
-            OwnError::Foreign(why) => write!(f, "IPCKEY is in use by another program: {why}"),
-            OwnError::Os(what, e) => write!(f, "{what}: {}", crate::pfile::os_reason(e)),
+            OwnError::Refused(e) => write!(f, "IPCKEY: {e}"),
         }
     }
 }
 
 /// The segment this pcheck owns.
 pub struct Segment {
-    shm: Shm,
-    sem: Sem,
+    table: StateTable,
+    me: Owner,
     capacity: usize,
+    /// The last damage found and repaired, to log once.
+    repaired: Option<Invalid>,
 }
 
 impl Segment {
     /// Creates the segment at `params.ipckey` for `capacity` entries. A
     /// segment left by a pcheck that died (kill -9) is removed first; a live
-    /// owner or a foreign segment is an error and nothing is changed.
+    /// owner, another version's segment or a foreign one is an error and
+    /// nothing is changed.
     pub fn own(
         params: &Params,
         pfile: &Path,
         capacity: usize,
-        me: (i32, u64),
+        me: Owner,
     ) -> Result<Segment, OwnError> {
         let key = params.ipckey;
-        let sem = Sem::open_or_create(key, MODE).map_err(|e| OwnError::Os("semget", e))?;
-        let guard = sem.lock(LOCK_WAIT).map_err(|e| OwnError::Os("semop", e))?;
-        match Shm::lookup(key) {
-            Ok(id) => {
-                let old = Shm::attach(id, true).map_err(|e| OwnError::Os("shmat", e))?;
-                let h = pstate::read_header(&old).map_err(OwnError::Foreign)?;
-                if procfs::is_alive(h.owner_pid, h.owner_start) {
-                    let pfile =
-                        String::from_utf8_lossy(&h.pfile[..(h.pfile_len as usize).min(1024)])
-                            .into_owned();
-                    return Err(OwnError::InUse {
-                        pid: h.owner_pid,
-                        pfile,
-                    });
-                }
-                remove_id(id).map_err(|e| OwnError::Os("shmctl(IPC_RMID)", e))?;
+        let mut table = StateTable::new(key, &SPEC);
+        let head = Head::new(me, key, pfile.as_os_str().as_encoded_bytes());
+        for _attempt in 0..4 {
+            let taken = table
+                .with(None, |t| {
+                    let old = t.head();
+                    if old.owner.alive() {
+                        let pfile = crate::shm::text::text(&old.pfile, old.pfile_len)
+                            .unwrap_or("?")
+                            .to_string();
+                        return Some((old.owner.pid, pfile));
+                    }
+                    t.remove_segment();
+                    None
+                })
+                .map_err(OwnError::Refused)?
+                .flatten();
+            if let Some((pid, pfile)) = taken {
+                return Err(OwnError::InUse { pid, pfile });
             }
-            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {}
-            Err(e) => return Err(OwnError::Os("shmget", e)),
+            let create = Create {
+                capacity,
+                head: &head,
+            };
+            // Another pcheck may have created it in between: look again.
+            if table
+                .with(Some(create), |t| t.created())
+                .map_err(OwnError::Refused)?
+                == Some(true)
+            {
+                let seg = Segment {
+                    table,
+                    me,
+                    capacity,
+                    repaired: None,
+                };
+                let mut seg = seg;
+                seg.set_params(params);
+                return Ok(seg);
+            }
         }
-        let shm = Shm::create(key, pstate::segment_size(capacity), MODE)
-            .map_err(|e| OwnError::Os("shmget(IPC_CREAT)", e))?;
-        let mut h = Header {
-            magic: MAGIC,
-            owner_start: me.1,
-            version: VERSION,
-            header_size: size_of::<Header>() as u32,
-            entry_size: size_of::<EntryRecord>() as u32,
-            entry_capacity: capacity as u32,
-            entry_count: 0,
-            owner_pid: me.0,
-            ipckey: key,
-            msg_check_interval_ms: 0,
-            monitor_interval_ms: 0,
-            monitor_try_count: 0,
-            monitor_stop_count: 0,
-            fail_proc_count: 0,
-            all_proc_count: 0,
-            cmd_seq: 0,
-            cmd: 0,
-            cmd_pid: 0,
-            ack_seq: 0,
-            ack_status: 0,
-            ack_text_len: 0,
-            pfile_len: 0,
-            dump_len: 0,
-            ack_text: [0; 256],
-            pfile: [0; 1024],
-            dump: [0; 1024],
-        };
-        h.pfile_len = pstate::put_text(&mut h.pfile, pfile.as_os_str().as_encoded_bytes());
-        shm.write(0, &h);
-        drop(guard);
-        let seg = Segment { shm, sem, capacity };
-        seg.set_params(params);
-        Ok(seg)
+        Err(OwnError::InUse {
+            pid: 0,
+            pfile: "?".into(),
+        })
     }
 
     /// How many entries fit.
@@ -115,68 +104,117 @@ impl Segment {
         self.capacity
     }
 
-    /// Runs `f` on the header under the lock and writes it back. Skips the
-    /// update (returns false) when the lock cannot be had in time: a reader
-    /// stopped while holding it must not stop the monitor.
-    pub fn update(&self, f: impl FnOnce(&mut Header)) -> bool {
-        let Ok(_guard) = self.sem.lock(LOCK_WAIT) else {
-            return false;
-        };
-        let Some(mut h) = self.shm.read::<Header>(0) else {
-            return false;
-        };
-        f(&mut h);
-        self.shm.write(0, &h)
+    /// Runs `f` on the locked segment, first rewriting a header that was
+    /// damaged (the owner's copy of who it is wins). False when the lock
+    /// could not be had in time: a reader stopped while holding it must
+    /// not stop the monitor.
+    pub fn batch(&mut self, f: impl FnOnce(&LockedState<'_>)) -> bool {
+        let me = self.me;
+        let capacity = self.capacity;
+        let r = self.table.with(None, |t| {
+            let mut damage = t.repaired();
+            let h = t.head();
+            if let Err(why) = state::check_head(&h, capacity).and_then(|()| {
+                if h.owner.same(&me) {
+                    Ok(())
+                } else {
+                    Err(Invalid::Damaged("owner"))
+                }
+            }) {
+                let mut fixed = h;
+                fixed.owner = me;
+                fixed.entry_count = fixed.entry_count.min(capacity as u32);
+                if state::check_head(&fixed, capacity).is_err() {
+                    fixed.ack_text_len = 0;
+                    fixed.pfile_len = fixed.pfile_len.min(1024);
+                    fixed.dump_len = fixed.dump_len.min(1024);
+                }
+                t.set_head(&fixed);
+                damage = Some(why);
+            }
+            f(t);
+            damage
+        });
+        match r {
+            Ok(Some(damage)) => {
+                if damage.is_some() {
+                    self.repaired = damage;
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Damage found and repaired since the last call (to log it once).
+    pub fn take_repaired(&mut self) -> Option<Invalid> {
+        self.repaired.take()
+    }
+
+    /// Runs `f` on the header under the lock and writes it back.
+    pub fn update(&mut self, f: impl FnOnce(&mut Head)) -> bool {
+        self.batch(|t| {
+            let mut h = t.head();
+            f(&mut h);
+            t.set_head(&h);
+        })
     }
 
     /// Writes the PARAM values.
-    pub fn set_params(&self, p: &Params) {
+    pub fn set_params(&mut self, p: &Params) {
         self.update(|h| {
             h.msg_check_interval_ms = p.msg_check_interval.as_millis() as u32;
             h.monitor_interval_ms = p.monitor_interval.as_millis() as u32;
             h.monitor_try_count = p.monitor_try_count;
             h.dump_len =
-                pstate::put_text(&mut h.dump, p.shm_dump_file.as_os_str().as_encoded_bytes());
+                state::put_text(&mut h.dump, p.shm_dump_file.as_os_str().as_encoded_bytes());
         });
     }
 
-    /// Writes entry `i` (the caller has the lock through [`Segment::update`]
-    /// or accepts an unlocked single-record write).
-    pub fn write_entry(&self, i: usize, rec: &EntryRecord) {
-        if i < self.capacity {
-            self.shm.write(pstate::entry_offset(i), rec);
-        }
-    }
-
-    /// Takes the lock for a batch of writes.
-    pub fn lock(&self) -> Option<crate::sys::ipc::SemGuard<'_>> {
-        self.sem.lock(LOCK_WAIT).ok()
-    }
-
     /// The pending mailbox command: `(seq, command, sender pid)`.
-    pub fn pending(&self) -> Option<(u32, Option<Command>, i32)> {
-        let h: Header = self.shm.read(0)?;
-        (h.cmd_seq != h.ack_seq).then(|| (h.cmd_seq, Command::from_raw(h.cmd), h.cmd_pid))
+    pub fn pending(&mut self) -> Option<(u32, Option<Command>, i32)> {
+        let mut out = None;
+        self.batch(|t| {
+            out = t
+                .head()
+                .mbox
+                .pending()
+                .map(|p| (p.seq, Command::from_raw(p.cmd), p.sender));
+        });
+        out
     }
 
-    /// Answers command `seq`.
-    pub fn ack(&self, seq: u32, status: i32, text: &str) {
-        self.update(|h| {
-            h.ack_status = status;
-            h.ack_text_len = pstate::put_text(&mut h.ack_text, text.as_bytes());
-            h.ack_seq = seq;
+    /// Answers command `seq` and wakes padmin.
+    pub fn ack(&mut self, seq: u32, status: i32, text: &str) {
+        self.batch(|t| {
+            let mut h = t.head();
+            h.ack_text_len = state::put_text(&mut h.ack_text, text.as_bytes());
+            h.mbox.answer(seq, status);
+            t.set_head(&h);
+            t.wake_head(HEAD_ACK);
         });
     }
 
     /// A validated copy (for the dump).
-    pub fn snapshot(&self) -> Result<pstate::Snapshot, Invalid> {
-        let _guard = self.sem.lock(LOCK_WAIT).ok();
-        pstate::Snapshot::read(&self.shm)
+    pub fn snapshot(&mut self) -> Result<Snapshot, Invalid> {
+        match self.table.with(None, Snapshot::read) {
+            Ok(Some(s)) => s,
+            _ => Err(Invalid::Damaged("segment gone")),
+        }
     }
 
     /// Removes the segment and its semaphore (clean shutdown).
-    pub fn destroy(self) {
-        let _ = self.shm.remove();
-        let _ = self.sem.remove();
+    pub fn destroy(mut self) {
+        let me = self.me;
+        let _ = self.table.with(None, |t| {
+            if t.head().owner.same(&me) {
+                t.remove();
+            }
+        });
     }
+}
+
+/// Writes entry `i` of a locked segment.
+pub fn write_entry(t: &LockedState<'_>, i: usize, rec: &EntryRecord) {
+    t.set_record(i, rec);
 }

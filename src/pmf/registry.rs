@@ -1,29 +1,33 @@
-//! The nametag registry: one SysV shared-memory segment (mode 0600) of
-//! fixed [`Slot`]s, one per running supervisor, locked by a `SEM_UNDO`
-//! semaphore at the same key. `pmfadm -l/-L/-q` read it directly; each
-//! supervisor writes only its own slot; `pmfadm -s/-k/-m` post a command
-//! in the slot's mailbox and wake the supervisor with SIGUSR1.
+//! The nametag registry: a [`Table`] of one [`Slot`] per running
+//! supervisor (default key [`DEFAULT_KEY`], `MAMORI_PMF_IPCKEY` overrides).
+//! `pmfadm -l/-L/-q` and `mamori status` read it; each supervisor writes
+//! only its own slot; `pmfadm -s/-k/-m` post a command in the slot's
+//! [`Mailbox`] and wake the supervisor with SIGUSR1.
 //!
-//! A slot belongs to a supervisor identified by pid **and** start time, so
-//! a supervisor killed with -9 leaves a slot that every reader sees as
-//! free. Every read validates every field: the writer may have died
-//! half-way through a write.
+//! A slot belongs to a supervisor identified by pid **and** start time
+//! ([`Owner`]), so a supervisor killed with -9 leaves a slot that every
+//! reader sees as free. Every read validates every field.
 
 use std::fmt;
-use std::io;
-use std::time::Duration;
+use std::mem::offset_of;
+use std::time::Instant;
 
-use crate::shmtext::text;
-use crate::sys::ipc::{Sem, SemGuard, Shm};
-use crate::sys::procfs;
+use crate::shm::mailbox::{self, ACK_WORD, Answer};
+use crate::shm::table::{Create, Error, Invalid, NoHead, Spec, Table};
+use crate::shm::text::text;
+use crate::shm::{Mailbox, Owner};
 
-/// Default key: "PMF" and a version byte.
+/// Default key for root: "PMF" and a version byte (other users get one
+/// of their own, see `shm::key`).
 pub const DEFAULT_KEY: i32 = 0x504d_4601;
-/// Environment variable that replaces [`DEFAULT_KEY`].
+/// Environment variable that replaces the default key.
 pub const KEY_ENV: &str = "MAMORI_PMF_IPCKEY";
-pub const MAGIC: [u8; 8] = *b"MAMORIpf";
-/// Layout version; bump on any change to the records below.
-pub const VERSION: u32 = 1;
+/// What the table is. Version 2: the shared layer's owner and mailbox.
+pub static SPEC: Spec = Spec {
+    magic: *b"MAMORIpf",
+    version: 2,
+    what: "pmf registry",
+};
 /// Nametags that can run at once.
 pub const SLOTS: usize = 128;
 /// Watched pids shown per nametag.
@@ -31,10 +35,6 @@ pub const PIDS_MAX: usize = 64;
 pub const TAG_MAX: usize = 128;
 pub const COMMAND_MAX: usize = 1024;
 pub const ACTION_MAX: usize = 256;
-pub const MODE: u32 = 0o600;
-/// How long anyone waits for the lock: a reader stopped while holding it
-/// must not stop a supervisor for long.
-pub const LOCK_WAIT: Duration = Duration::from_secs(2);
 
 /// Slot states.
 pub mod state {
@@ -47,39 +47,28 @@ pub mod state {
     pub const STOPPING: u32 = 3;
 }
 
-/// Mailbox commands.
+/// Mailbox commands; the arguments are `[signal, retries, period]`.
 pub mod cmd {
-    /// Stop monitoring; `cmd_signal` (0: none) goes to every watched process.
+    /// Stop monitoring; the signal (0: none) goes to every watched process.
     pub const STOP: u32 = 1;
-    /// Send `cmd_signal` to every watched process.
+    /// Send the signal to every watched process.
     pub const SIGNAL: u32 = 2;
-    /// New `-n` (`cmd_retries`) and `-t` (`cmd_period`); [`KEEP`] keeps one.
+    /// New `-n` (retries) and `-t` (period); [`KEEP`] keeps one.
     pub const MODIFY: u32 = 3;
     pub const KEEP: i32 = i32::MIN;
 }
 
-#[repr(C)]
-#[derive(Clone, Copy)]
-pub struct Header {
-    pub magic: [u8; 8],
-    pub version: u32,
-    pub header_size: u32,
-    pub slot_size: u32,
-    pub slot_count: u32,
-}
-
-/// One nametag. Field order keeps the record free of padding.
+/// One nametag.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct Slot {
-    /// Supervisor's start time (clock ticks since boot, /proc/PID/stat 22).
-    pub sup_start: u64,
+    /// The supervisor; its uid is the nametag's owner.
+    pub sup: Owner,
+    pub mbox: Mailbox,
     /// Unix time of `pmfadm -c`.
     pub started: i64,
     /// Unix time of the last restart; 0 before the first.
     pub last_restart: i64,
-    pub sup_pid: i32,
-    pub owner_uid: u32,
     pub state: u32,
     /// `-n`: -1 unlimited.
     pub retries: i32,
@@ -91,13 +80,6 @@ pub struct Slot {
     pub retries_used: u32,
     /// Restarts since `-c`.
     pub restarts: u32,
-    pub cmd_seq: u32,
-    pub cmd: u32,
-    pub cmd_signal: i32,
-    pub cmd_retries: i32,
-    pub cmd_period: i32,
-    pub ack_seq: u32,
-    pub ack_status: i32,
     pub npids: u32,
     pub pids: [i32; PIDS_MAX],
     pub tag_len: u32,
@@ -108,33 +90,25 @@ pub struct Slot {
     pub tag: [u8; TAG_MAX],
     pub command: [u8; COMMAND_MAX],
     pub action: [u8; ACTION_MAX],
+    pub reserved: u32,
 }
 
-crate::plain!(Header, Slot);
-
-const _: () = assert!(size_of::<Header>().is_multiple_of(8) && size_of::<Slot>().is_multiple_of(8));
+/// Offset of the mailbox's futex word in a slot.
+const SLOT_ACK: usize = offset_of!(Slot, mbox) + ACK_WORD;
 
 impl Slot {
     pub fn empty() -> Slot {
         Slot {
-            sup_start: 0,
+            sup: Owner::NONE,
+            mbox: Mailbox::default(),
             started: 0,
             last_restart: 0,
-            sup_pid: 0,
-            owner_uid: 0,
             state: state::FREE,
             retries: 0,
             period_min: -1,
             level: -1,
             retries_used: 0,
             restarts: 0,
-            cmd_seq: 0,
-            cmd: 0,
-            cmd_signal: 0,
-            cmd_retries: 0,
-            cmd_period: 0,
-            ack_seq: 0,
-            ack_status: 0,
             npids: 0,
             pids: [0; PIDS_MAX],
             tag_len: 0,
@@ -144,36 +118,38 @@ impl Slot {
             tag: [0; TAG_MAX],
             command: [0; COMMAND_MAX],
             action: [0; ACTION_MAX],
+            reserved: 0,
         }
     }
 
     /// Whether a live supervisor owns this slot (pid and start time).
     pub fn is_live(&self) -> bool {
-        self.state != state::FREE && procfs::is_alive(self.sup_pid, self.sup_start)
+        self.state != state::FREE && self.sup.alive()
     }
 
     pub fn tag(&self) -> &[u8] {
         &self.tag[..(self.tag_len as usize).min(TAG_MAX)]
     }
-}
 
-/// Why a slot or segment could not be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Invalid {
-    Foreign,
-    Version(u32),
-    Damaged(&'static str),
-}
-
-impl fmt::Display for Invalid {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Invalid::Foreign => f.write_str("not a mamori pmf registry"),
-            Invalid::Version(v) => {
-                write!(f, "pmf registry of layout version {v}, expected {VERSION}")
-            }
-            Invalid::Damaged(what) => write!(f, "pmf registry damaged ({what})"),
+    /// Validates every field, allocating nothing (the supervisor checks
+    /// its own slot on every write).
+    pub fn check(&self) -> Result<(), Invalid> {
+        if !matches!(self.state, state::RUNNING | state::ACTION | state::STOPPING) {
+            return Err(Invalid::Damaged("state"));
         }
+        if !self.sup.is_set() || self.retries < -1 || self.period_min < -1 || self.level < -1 {
+            return Err(Invalid::Damaged("numbers"));
+        }
+        if self.npids as usize > PIDS_MAX {
+            return Err(Invalid::Damaged("pid count"));
+        }
+        match text(&self.tag, self.tag_len) {
+            Some(t) if !t.is_empty() => {}
+            _ => return Err(Invalid::Damaged("nametag")),
+        }
+        text(&self.command, self.command_len).ok_or(Invalid::Damaged("command"))?;
+        text(&self.action, self.action_len).ok_or(Invalid::Damaged("action"))?;
+        Ok(())
     }
 }
 
@@ -184,9 +160,9 @@ pub struct Entry {
     pub tag: String,
     pub command: String,
     pub action: Option<String>,
-    pub sup_pid: i32,
-    pub sup_start: u64,
-    pub owner_uid: u32,
+    pub sup: Owner,
+    pub started: i64,
+    pub last_restart: i64,
     pub state: u32,
     pub retries: i32,
     pub period_min: i32,
@@ -198,31 +174,19 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// Validates every field of `s`.
+    /// Validates every field of `s` and copies it out.
     pub fn parse(slot: usize, s: &Slot) -> Result<Entry, Invalid> {
-        if !matches!(s.state, state::RUNNING | state::ACTION | state::STOPPING) {
-            return Err(Invalid::Damaged("state"));
-        }
-        if s.sup_pid <= 0 || s.retries < -1 || s.period_min < -1 || s.level < -1 {
-            return Err(Invalid::Damaged("numbers"));
-        }
-        if s.npids as usize > PIDS_MAX {
-            return Err(Invalid::Damaged("pid count"));
-        }
-        let tag = text(&s.tag, s.tag_len).ok_or(Invalid::Damaged("nametag"))?;
-        if tag.is_empty() {
-            return Err(Invalid::Damaged("nametag"));
-        }
-        let command = text(&s.command, s.command_len).ok_or(Invalid::Damaged("command"))?;
-        let action = text(&s.action, s.action_len).ok_or(Invalid::Damaged("action"))?;
+        s.check()?;
+        let field = |f: &[u8], len: u32| text(f, len).unwrap_or_default().to_string();
+        let action = field(&s.action, s.action_len);
         Ok(Entry {
             slot,
-            tag: tag.to_string(),
-            command: command.to_string(),
-            action: (!action.is_empty()).then(|| action.to_string()),
-            sup_pid: s.sup_pid,
-            sup_start: s.sup_start,
-            owner_uid: s.owner_uid,
+            tag: field(&s.tag, s.tag_len),
+            command: field(&s.command, s.command_len),
+            action: (!action.is_empty()).then_some(action),
+            sup: s.sup,
+            started: s.started,
+            last_restart: s.last_restart,
             state: s.state,
             retries: s.retries,
             period_min: s.period_min,
@@ -235,211 +199,18 @@ impl Entry {
     }
 
     pub fn is_live(&self) -> bool {
-        procfs::is_alive(self.sup_pid, self.sup_start)
+        self.sup.alive()
     }
 }
 
-/// The key from `MAMORI_PMF_IPCKEY` (decimal or 0x hex), else the default.
+/// The key from `MAMORI_PMF_IPCKEY`, else the caller's default.
 pub fn key_from_env() -> Result<i32, String> {
-    let Some(v) = std::env::var_os(KEY_ENV).filter(|v| !v.is_empty()) else {
-        return Ok(DEFAULT_KEY);
-    };
-    let v = v.to_string_lossy();
-    let parsed = match v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
-        Some(hex) => u32::from_str_radix(hex, 16).ok(),
-        None => v.parse::<u32>().ok(),
-    };
-    match parsed {
-        Some(k) if k != 0 => Ok(k as i32),
-        _ => Err(format!("{KEY_ENV}={v}: not a non-zero number")),
-    }
+    crate::shm::key::from_env(KEY_ENV, DEFAULT_KEY)
 }
 
-fn slot_offset(i: usize) -> usize {
-    size_of::<Header>() + i * size_of::<Slot>()
-}
-
-/// An attached registry.
+/// The registry at one key.
 pub struct Registry {
-    shm: Shm,
-    sem: Sem,
-}
-
-/// Why the registry could not be opened.
-#[derive(Debug)]
-pub enum OpenError {
-    Invalid(Invalid),
-    Os(&'static str, io::Error),
-}
-
-impl fmt::Display for OpenError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            OpenError::Invalid(why) => write!(f, "IPC key in use: {why}"),
-            OpenError::Os(what, e) => write!(f, "{what}: {e}"),
-        }
-    }
-}
-
-impl Registry {
-    /// Attaches the registry at `key`; creates it when `create` (else
-    /// `Ok(None)` when there is none: no nametag is registered).
-    pub fn open(key: i32, create: bool) -> Result<Option<Registry>, OpenError> {
-        let sem = if create {
-            Sem::open_or_create(key, MODE).map_err(|e| OpenError::Os("semget", e))?
-        } else {
-            match Sem::open(key) {
-                Ok(s) => s,
-                Err(e) if e.raw_os_error() == Some(libc::ENOENT) => return Ok(None),
-                Err(e) => return Err(OpenError::Os("semget", e)),
-            }
-        };
-        let guard = sem.lock(LOCK_WAIT).map_err(|e| OpenError::Os("semop", e))?;
-        let shm = match Shm::lookup(key) {
-            Ok(id) => Shm::attach(id, false).map_err(|e| OpenError::Os("shmat", e))?,
-            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
-                if !create {
-                    return Ok(None);
-                }
-                let size = slot_offset(SLOTS);
-                let shm = Shm::create(key, size, MODE)
-                    .map_err(|e| OpenError::Os("shmget(IPC_CREAT)", e))?;
-                shm.write(
-                    0,
-                    &Header {
-                        magic: MAGIC,
-                        version: VERSION,
-                        header_size: size_of::<Header>() as u32,
-                        slot_size: size_of::<Slot>() as u32,
-                        slot_count: SLOTS as u32,
-                    },
-                );
-                shm
-            }
-            Err(e) => return Err(OpenError::Os("shmget", e)),
-        };
-        drop(guard);
-        let reg = Registry { shm, sem };
-        reg.slot_count().map_err(OpenError::Invalid)?;
-        Ok(Some(reg))
-    }
-
-    /// Validates the header; returns how many slots there are.
-    fn slot_count(&self) -> Result<usize, Invalid> {
-        let h: Header = self.shm.read(0).ok_or(Invalid::Foreign)?;
-        if h.magic != MAGIC {
-            return Err(Invalid::Foreign);
-        }
-        if h.version != VERSION {
-            return Err(Invalid::Version(h.version));
-        }
-        if h.header_size as usize != size_of::<Header>()
-            || h.slot_size as usize != size_of::<Slot>()
-            || slot_offset(h.slot_count as usize) > self.shm.size()
-        {
-            return Err(Invalid::Damaged("sizes"));
-        }
-        Ok(h.slot_count as usize)
-    }
-
-    pub fn lock(&self) -> io::Result<SemGuard<'_>> {
-        self.sem.lock(LOCK_WAIT)
-    }
-
-    /// Raw slot `i` (the caller holds the lock, or accepts a torn read).
-    pub fn read(&self, i: usize) -> Option<Slot> {
-        if i >= self.slot_count().ok()? {
-            return None;
-        }
-        self.shm.read(slot_offset(i))
-    }
-
-    /// Writes slot `i` (the caller holds the lock).
-    pub fn write(&self, i: usize, slot: &Slot) -> bool {
-        i < SLOTS && self.shm.write(slot_offset(i), slot)
-    }
-
-    /// Every live nametag, validated; damaged slots are skipped.
-    pub fn entries(&self) -> io::Result<Vec<Entry>> {
-        let _guard = self.lock()?;
-        let n = self.slot_count().unwrap_or(0);
-        let mut out = Vec::new();
-        for i in 0..n {
-            let Some(s) = self.shm.read::<Slot>(slot_offset(i)) else {
-                continue;
-            };
-            if s.state == state::FREE {
-                continue;
-            }
-            if let Ok(e) = Entry::parse(i, &s)
-                && e.is_live()
-            {
-                out.push(e);
-            }
-        }
-        Ok(out)
-    }
-
-    /// The live entry for `tag`.
-    pub fn find(&self, tag: &str) -> io::Result<Option<Entry>> {
-        Ok(self.entries()?.into_iter().find(|e| e.tag == tag))
-    }
-
-    /// Takes a slot for `slot.tag` under the lock: refused when a live
-    /// supervisor has the tag; a slot whose owner died is reused.
-    pub fn claim(&self, slot: &Slot) -> Result<usize, ClaimError> {
-        let _guard = self.lock().map_err(ClaimError::Os)?;
-        let n = self.slot_count().map_err(|_| ClaimError::Full)?;
-        let mut free = None;
-        for i in 0..n {
-            let Some(s) = self.shm.read::<Slot>(slot_offset(i)) else {
-                continue;
-            };
-            let live = s.is_live();
-            if live && s.tag() == slot.tag() {
-                return Err(ClaimError::InUse(s.sup_pid));
-            }
-            if !live && free.is_none() {
-                free = Some(i);
-            }
-        }
-        let i = free.ok_or(ClaimError::Full)?;
-        self.shm.write(slot_offset(i), slot);
-        Ok(i)
-    }
-
-    /// Drops this process's mappings of every page (see
-    /// [`Shm::drop_mapped_pages`]).
-    pub fn drop_mapped_pages(&self) {
-        self.shm.drop_mapped_pages();
-    }
-
-    /// Removes the segment and its semaphore (tests and tools; a
-    /// supervisor never does, others may be using it).
-    pub fn destroy(self) {
-        let _ = self.shm.remove();
-        let _ = self.sem.remove();
-    }
-
-    /// Posts command `c` to the supervisor in slot `i`; returns its number.
-    pub fn post(
-        &self,
-        i: usize,
-        c: u32,
-        signal: i32,
-        retries: i32,
-        period: i32,
-    ) -> io::Result<u32> {
-        let _guard = self.lock()?;
-        let mut s = self.read(i).ok_or(io::ErrorKind::NotFound)?;
-        s.cmd = c;
-        s.cmd_signal = signal;
-        s.cmd_retries = retries;
-        s.cmd_period = period;
-        s.cmd_seq = s.cmd_seq.wrapping_add(1);
-        self.write(i, &s);
-        Ok(s.cmd_seq)
-    }
+    table: Table<NoHead, Slot>,
 }
 
 /// Why a slot could not be had.
@@ -447,7 +218,7 @@ impl Registry {
 pub enum ClaimError {
     InUse(i32),
     Full,
-    Os(io::Error),
+    Open(Error),
 }
 
 impl fmt::Display for ClaimError {
@@ -455,21 +226,172 @@ impl fmt::Display for ClaimError {
         match self {
             ClaimError::InUse(pid) => write!(f, "already running (supervisor pid {pid})"),
             ClaimError::Full => write!(f, "registry full ({SLOTS} nametags)"),
-            ClaimError::Os(e) => write!(f, "registry lock: {e}"),
+            ClaimError::Open(e) => write!(f, "registry: {e}"),
         }
+    }
+}
+
+impl Registry {
+    /// A handle; nothing is created before [`Registry::claim`].
+    pub fn new(key: i32) -> Registry {
+        Registry {
+            table: Table::new(key, &SPEC),
+        }
+    }
+
+    pub fn key(&self) -> i32 {
+        self.table.key()
+    }
+
+    /// Every live nametag, validated; damaged slots are skipped. Empty
+    /// when there is no registry.
+    pub fn entries(&mut self) -> Result<Vec<Entry>, Error> {
+        let found = self.table.with(None, |t| {
+            let mut out = Vec::new();
+            for i in 0..t.capacity() {
+                let Some(s) = t.record(i) else { continue };
+                if s.state == state::FREE {
+                    continue;
+                }
+                if let Ok(e) = Entry::parse(i, &s)
+                    && e.is_live()
+                {
+                    out.push(e);
+                }
+            }
+            out
+        })?;
+        Ok(found.unwrap_or_default())
+    }
+
+    /// The live entry for `tag`.
+    pub fn find(&mut self, tag: &str) -> Result<Option<Entry>, Error> {
+        Ok(self.entries()?.into_iter().find(|e| e.tag == tag))
+    }
+
+    /// Takes a slot for `slot.tag`, creating the registry when needed:
+    /// refused when a live supervisor has the tag; a slot whose owner died
+    /// (or whose owner field is damaged) is reused.
+    pub fn claim(&mut self, slot: &Slot) -> Result<usize, ClaimError> {
+        let head = NoHead::default();
+        let create = Create {
+            capacity: SLOTS,
+            head: &head,
+        };
+        let r = self.table.with(Some(create), |t| {
+            let mut free = None;
+            for i in 0..t.capacity() {
+                let Some(s) = t.record(i) else { continue };
+                let live = s.is_live();
+                if live && s.tag() == slot.tag() {
+                    return Err(ClaimError::InUse(s.sup.pid));
+                }
+                if !live && free.is_none() {
+                    free = Some(i);
+                }
+            }
+            let i = free.ok_or(ClaimError::Full)?;
+            t.set_record(i, slot);
+            Ok(i)
+        });
+        match r {
+            Ok(Some(r)) => r,
+            Ok(None) => Err(ClaimError::Full),
+            Err(e) => Err(ClaimError::Open(e)),
+        }
+    }
+
+    /// Runs `f` on slot `i` under the lock and writes it back when `f`
+    /// says so. `None` when the registry is gone or the lock could not be
+    /// had in time.
+    pub fn update<T>(&mut self, i: usize, f: impl FnOnce(&mut Slot) -> (bool, T)) -> Option<T> {
+        self.table
+            .with(None, |t| {
+                let mut s = t.record(i)?;
+                let (write, out) = f(&mut s);
+                if write {
+                    t.set_record(i, &s);
+                }
+                Some(out)
+            })
+            .ok()
+            .flatten()
+            .flatten()
+    }
+
+    /// A copy of slot `i`, under the lock.
+    pub fn read(&mut self, i: usize) -> Option<Slot> {
+        self.update(i, |s| (false, *s))
+    }
+
+    /// Answers command `seq` of slot `i` (the supervisor's side) and wakes
+    /// the client waiting for it.
+    pub fn answer(&mut self, i: usize, seq: u32, status: i32) {
+        let _ = self.table.with(None, |t| {
+            if let Some(mut s) = t.record(i) {
+                s.mbox.answer(seq, status);
+                t.set_record(i, &s);
+                t.wake_record(i, SLOT_ACK);
+            }
+        });
+    }
+
+    /// Posts command `c` with `args` to the supervisor `sup` of slot `i`
+    /// and waits for its answer until `deadline`: `Answer::Answered`
+    /// comes with the status.
+    pub fn request(
+        &mut self,
+        i: usize,
+        sup: &Owner,
+        c: u32,
+        args: [i32; 3],
+        deadline: Instant,
+    ) -> Result<(Answer, i32), String> {
+        let me = crate::sys::getpid();
+        let seq = self
+            .update(i, |s| {
+                if !s.sup.same(sup) {
+                    return (false, None);
+                }
+                (true, Some(s.mbox.post(c, args, me)))
+            })
+            .flatten()
+            .ok_or("the nametag is no longer registered")?;
+        crate::sys::signals::kill(sup.pid, crate::sys::signals::SIGUSR1)
+            .map_err(|err| format!("cannot wake supervisor {}: {err}", sup.pid))?;
+        let Some(word) = self.table.record_word(i, SLOT_ACK) else {
+            return Err("registry detached".into());
+        };
+        let answer = mailbox::wait(word, seq, sup, deadline);
+        let status = match answer {
+            Answer::Answered => self.read(i).map_or(0, |s| s.mbox.ack_status),
+            _ => 0,
+        };
+        Ok((answer, status))
+    }
+
+    /// Drops this process's mappings of every page of the registry.
+    pub fn drop_mapped_pages(&self) {
+        self.table.drop_mapped_pages();
+    }
+
+    /// Removes the registry (tests and tools; a supervisor never does,
+    /// others may be using it).
+    pub fn destroy(&mut self) {
+        let _ = self.table.with(None, |t| t.remove());
     }
 }
 
 #[cfg(test)]
 mod test {
     use super::*;
-    use crate::shmtext::put_text;
+    use crate::shm::text::put_text;
 
     #[test]
     fn parse_validates_every_field() {
         let mut s = Slot::empty();
         s.state = state::RUNNING;
-        s.sup_pid = 1;
+        s.sup.pid = 1;
         s.tag_len = put_text(&mut s.tag, b"web.0");
         s.command_len = put_text(&mut s.command, b"/bin/sleep 1");
         let e = Entry::parse(0, &s).unwrap();
@@ -481,6 +403,7 @@ mod test {
             |s: &mut Slot| s.tag[0] = 0xff,
             |s: &mut Slot| s.retries = -2,
             |s: &mut Slot| s.tag_len = 0,
+            |s: &mut Slot| s.sup.pid = 0,
         ] {
             let mut bad = s;
             damage(&mut bad);

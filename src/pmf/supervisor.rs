@@ -19,7 +19,7 @@ use rustix::event::{PollFd, PollFlags, poll};
 
 use super::registry::{self, Registry, Slot, cmd, state};
 use crate::log;
-use crate::shmtext::put_text;
+use crate::shm::text::put_text;
 use crate::sys::procev::{ProcEvent, ProcEvents};
 use crate::sys::procfs::Scanner;
 use crate::sys::signals::{self, SignalFd};
@@ -94,7 +94,9 @@ pub struct Supervisor {
     restarts: u32,
     window_start: Option<Instant>,
     last_restart: i64,
-    me: i32,
+    me: crate::shm::Owner,
+    /// What the slot should hold; rewritten whole on damage.
+    record: Slot,
     dirty: bool,
     overflow_logged: bool,
     /// The program's last end, logged after the restart so that the log
@@ -143,14 +145,14 @@ impl Supervisor {
             ProcEvents::open().ok()
         };
         let scanner = Scanner::new().map_err(|e| format!("/proc: {e}"))?;
-        let me = crate::sys::getpid();
-        let my_start = crate::sys::procfs::stat(me).map_or(0, |s| s.start);
+        let owner = crate::shm::Owner {
+            uid: cfg.owner_uid,
+            ..crate::shm::Owner::me()
+        };
 
         let mut slot = Slot::empty();
-        slot.sup_pid = me;
-        slot.sup_start = my_start;
+        slot.sup = owner;
         slot.started = crate::sys::clock::now_unix();
-        slot.owner_uid = cfg.owner_uid;
         slot.state = state::RUNNING;
         slot.retries = cfg.retries;
         slot.period_min = cfg.period_min;
@@ -161,6 +163,7 @@ impl Supervisor {
         if let Some(a) = &cfg.action {
             slot.action_len = put_text(&mut slot.action, a.join(" ").as_bytes());
         }
+        let mut registry = registry;
         let index = registry.claim(&slot).map_err(|e| e.to_string())?;
         let mut sup = Supervisor {
             tag,
@@ -181,7 +184,8 @@ impl Supervisor {
             restarts: 0,
             window_start: None,
             last_restart: 0,
-            me,
+            me: owner,
+            record: slot,
             dirty: true,
             overflow_logged: false,
             ended: None,
@@ -336,7 +340,7 @@ impl Supervisor {
     /// seen (a child of a tracked process is one deeper; an orphan handed
     /// to us is taken as depth 1).
     fn rescan(&mut self) {
-        let me = self.me;
+        let me = self.me.pid;
         let action_child = match self.phase {
             Phase::Action { child } => child,
             _ => 0,
@@ -561,22 +565,21 @@ impl Supervisor {
 
     /// A command from pmfadm: act on it and answer.
     fn mailbox(&mut self) -> Option<End> {
-        let slot = {
-            let _guard = self.registry.lock().ok()?;
-            self.registry.read(self.slot)?
-        };
-        if slot.cmd_seq == slot.ack_seq {
+        let slot = self.registry.read(self.slot)?;
+        if !slot.sup.same(&self.me) {
             return None;
         }
+        let p = slot.mbox.pending()?;
+        let [arg_signal, arg_retries, arg_period] = p.args;
         // Without fork events, learn the descendants started since the
         // last death before signalling "every watched process".
         if self.events.is_none() {
             self.rescan();
         }
         let mut end = None;
-        let status = match slot.cmd {
+        let status = match p.cmd {
             cmd::STOP => {
-                let sig = slot.cmd_signal;
+                let sig = arg_signal;
                 log!(
                     self.log,
                     Severity::Notice,
@@ -592,13 +595,13 @@ impl Supervisor {
                     self.signal_watched(sig)
                 }
             }
-            cmd::SIGNAL => self.signal_watched(slot.cmd_signal),
+            cmd::SIGNAL => self.signal_watched(arg_signal),
             cmd::MODIFY => {
-                if slot.cmd_retries != cmd::KEEP {
-                    self.retries = slot.cmd_retries;
+                if arg_retries != cmd::KEEP {
+                    self.retries = arg_retries;
                 }
-                if slot.cmd_period != cmd::KEEP {
-                    self.period_min = slot.cmd_period;
+                if arg_period != cmd::KEEP {
+                    self.period_min = arg_period;
                 }
                 log!(
                     self.log,
@@ -613,58 +616,77 @@ impl Supervisor {
             _ => -1,
         };
         self.dirty = true;
-        if let Ok(_guard) = self.registry.lock()
-            && let Some(mut s) = self.registry.read(self.slot)
-        {
-            s.ack_seq = slot.cmd_seq;
-            s.ack_status = status;
-            self.registry.write(self.slot, &s);
-        }
+        self.publish();
+        self.registry.answer(self.slot, p.seq, status);
         end
     }
 
-    /// Writes what changed to the slot.
+    /// Writes the slot from the supervisor's own copy (keeping the
+    /// mailbox, which clients write). A slot found damaged, or taken by
+    /// someone else, is rewritten whole and the damage logged.
     fn publish(&mut self) {
-        let Ok(_guard) = self.registry.lock() else {
-            return;
-        };
-        let Some(mut s) = self.registry.read(self.slot) else {
-            return;
-        };
-        if s.sup_pid != self.me {
-            return;
-        }
-        s.state = match self.phase {
-            Phase::Running => state::RUNNING,
-            Phase::Action { .. } => state::ACTION,
-            Phase::Stopping => state::STOPPING,
-        };
-        s.retries = self.retries;
-        s.period_min = self.period_min;
-        s.retries_used = self.retries_used;
-        s.restarts = self.restarts;
-        s.last_restart = self.last_restart;
+        let mut pids = [0; registry::PIDS_MAX];
         let mut n = 0;
         for t in self.tracked.iter().filter(|t| self.watched(t)) {
             if n == registry::PIDS_MAX {
                 break;
             }
-            s.pids[n] = t.pid;
+            pids[n] = t.pid;
             n += 1;
         }
-        s.npids = n as u32;
-        self.registry.write(self.slot, &s);
-        self.dirty = false;
+        let r = &mut self.record;
+        r.pids = pids;
+        r.npids = n as u32;
+        r.state = match self.phase {
+            Phase::Running => state::RUNNING,
+            Phase::Action { .. } => state::ACTION,
+            Phase::Stopping => state::STOPPING,
+        };
+        r.retries = self.retries;
+        r.period_min = self.period_min;
+        r.retries_used = self.retries_used;
+        r.restarts = self.restarts;
+        r.last_restart = self.last_restart;
+        let mine = *r;
+        let me = self.me;
+        let damage = self.registry.update(self.slot, |s| {
+            let damage = if !s.sup.same(&me) {
+                Some("owner")
+            } else {
+                s.check().err().map(|_| "fields")
+            };
+            let mbox = if damage.is_none() {
+                s.mbox
+            } else {
+                Default::default()
+            };
+            *s = mine;
+            s.mbox = mbox;
+            (true, damage)
+        });
+        match damage {
+            Some(Some(what)) => log!(
+                self.log,
+                Severity::Warning,
+                "{}: pmf registry damaged: slot {} ({what}); rewritten",
+                self.tag,
+                self.slot
+            ),
+            Some(None) => self.dirty = false,
+            None => {}
+        }
     }
 
     /// Frees the slot (the nametag is gone for every reader at once).
     fn release(&mut self) {
-        if let Ok(_guard) = self.registry.lock()
-            && let Some(s) = self.registry.read(self.slot)
-            && s.sup_pid == self.me
-        {
-            self.registry.write(self.slot, &Slot::empty());
-        }
+        let me = self.me;
+        let _ = self.registry.update(self.slot, |s| {
+            let mine = s.sup.same(&me);
+            if mine {
+                *s = Slot::empty();
+            }
+            (mine, ())
+        });
     }
 
     /// Logs the end and removes the nametag. Processes that still run are

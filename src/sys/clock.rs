@@ -69,6 +69,23 @@ pub fn write_ctime(w: &mut impl fmt::Write, t: i64) -> fmt::Result {
     )
 }
 
+/// `d` as the `timespec` of rustix's poll/epoll calls (saturating: a
+/// duration past i64 seconds waits "for ever").
+pub fn to_timespec(d: std::time::Duration) -> rustix::time::Timespec {
+    rustix::time::Timespec {
+        tv_sec: i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        tv_nsec: i64::from(d.subsec_nanos()),
+    }
+}
+
+/// `d` as libc's `timespec`, for the raw syscalls (semtimedop, futex).
+pub(crate) fn timespec(d: std::time::Duration) -> libc::timespec {
+    libc::timespec {
+        tv_sec: libc::time_t::try_from(d.as_secs()).unwrap_or(libc::time_t::MAX),
+        tv_nsec: libc::c_long::from(d.subsec_nanos()),
+    }
+}
+
 #[cfg(test)]
 mod test {
     use super::*;

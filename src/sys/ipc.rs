@@ -7,6 +7,7 @@
 //! `SEM_UNDO`, so a `kill -9` of the holder releases it.
 
 use std::io;
+use std::sync::atomic::AtomicU32;
 use std::time::Duration;
 
 use super::last_error;
@@ -19,17 +20,36 @@ use super::last_error;
 /// Every bit pattern of `size_of::<Self>()` bytes must be a valid `Self`.
 pub unsafe trait Plain: Copy + 'static {}
 
-/// Marks `#[repr(C)]` structs of integers and integer arrays as [`Plain`].
+/// Marks `#[repr(C)]` structs of integers and integer arrays as [`Plain`],
+/// each with the list of its fields: a compile-time check that the sizes of
+/// the fields add up to the size of the struct, so no padding byte (whose
+/// contents are undefined) ever reaches shared memory, and no field is
+/// forgotten in the list. Every use lives in `sys::records`.
 #[macro_export]
 macro_rules! plain {
-    ($($t:ty),+ $(,)?) => {
+    ($($t:ty { $($f:ident),+ $(,)? }),+ $(,)?) => {
         $(
-            // SAFETY: the caller declares a #[repr(C)] struct whose fields
-            // are all integers or arrays of integers: any bytes are valid.
-            #[allow(unsafe_code)]
+            const _: () = {
+                let u = core::mem::MaybeUninit::<$t>::uninit();
+                let p = u.as_ptr();
+                // SAFETY: only the address of each field is taken (no
+                // read), which is defined for an uninitialised value.
+                let sum = 0 $(+ $crate::sys::ipc::pointee_size(unsafe { &raw const (*p).$f }))+;
+                assert!(
+                    sum == size_of::<$t>(),
+                    concat!(stringify!($t), ": padding, or a field missing from the list")
+                );
+            };
+            // SAFETY: a #[repr(C)] struct of integers and integer arrays
+            // with no padding (checked above): any bytes are valid.
             unsafe impl $crate::sys::ipc::Plain for $t {}
         )+
     };
+}
+
+/// Size of what `_p` points to (for [`plain!`]'s padding check).
+pub const fn pointee_size<T>(_p: *const T) -> usize {
+    size_of::<T>()
 }
 
 // SAFETY: any bytes are a valid byte array.
@@ -46,6 +66,9 @@ pub struct Shm {
 #[derive(Debug, Clone, Copy)]
 pub struct ShmStat {
     pub uid: u32,
+    /// Creator's uid: a segment created by another user and then given to
+    /// us with IPC_SET is still theirs to have planted.
+    pub cuid: u32,
     pub mode: u32,
     pub size: usize,
     pub attached: u64,
@@ -68,6 +91,11 @@ impl Shm {
         // SAFETY: plain syscall wrapper.
         let id = unsafe { libc::shmget(key, 0, 0) };
         if id < 0 { Err(last_error()) } else { Ok(id) }
+    }
+
+    /// Ownership and size of segment `id`, without attaching it.
+    pub fn stat_of(id: i32) -> io::Result<ShmStat> {
+        stat_id(id)
     }
 
     /// Attaches segment `id`, read-only or read-write.
@@ -145,6 +173,19 @@ impl Shm {
         true
     }
 
+    /// The aligned 32-bit word at `offset`, as an atomic shared with every
+    /// process that maps the segment (a mailbox's futex word).
+    pub fn word(&self, offset: usize) -> Option<&AtomicU32> {
+        let end = offset.checked_add(4)?;
+        if end > self.size || !offset.is_multiple_of(4) {
+            return None;
+        }
+        // SAFETY: in bounds and 4-aligned (shmat returns page-aligned
+        // memory); the mapping lives as long as `self`, and AtomicU32 has
+        // the layout of u32. Other processes write it only as a whole u32.
+        Some(unsafe { &*self.addr.add(offset).cast::<AtomicU32>() })
+    }
+
     /// Unmaps every page of the segment from this process (the contents
     /// stay in the segment): a supervisor that scanned all slots once keeps
     /// only the page of its own slot resident afterwards.
@@ -176,6 +217,7 @@ fn stat_id(id: i32) -> io::Result<ShmStat> {
     }
     Ok(ShmStat {
         uid: ds.shm_perm.uid,
+        cuid: ds.shm_perm.cuid,
         mode: u32::from(ds.shm_perm.mode) & 0o777,
         size: ds.shm_segsz,
         attached: ds.shm_nattch as u64,
@@ -272,10 +314,7 @@ impl Sem {
                 sem_flg: libc::SEM_UNDO as i16,
             },
         ];
-        let ts = libc::timespec {
-            tv_sec: timeout.as_secs() as libc::time_t,
-            tv_nsec: timeout.subsec_nanos() as libc::c_long,
-        };
+        let ts = super::clock::timespec(timeout);
         loop {
             // SAFETY: `ops` and `ts` are valid for the call.
             // glibc has semtimedop but the libc crate does not bind it here.
@@ -296,6 +335,23 @@ impl Sem {
                 return Err(e);
             }
         }
+    }
+
+    /// Ownership of the set (`semctl(IPC_STAT)`); `size` is 0.
+    pub fn stat(&self) -> io::Result<ShmStat> {
+        // SAFETY: semid_ds is plain data filled by the kernel; IPC_STAT
+        // takes a pointer to it as the fourth argument.
+        let mut ds: libc::semid_ds = unsafe { core::mem::zeroed() };
+        if unsafe { libc::semctl(self.id, 0, libc::IPC_STAT, &mut ds as *mut libc::semid_ds) } < 0 {
+            return Err(last_error());
+        }
+        Ok(ShmStat {
+            uid: ds.sem_perm.uid,
+            cuid: ds.sem_perm.cuid,
+            mode: u32::from(ds.sem_perm.mode) & 0o777,
+            size: 0,
+            attached: 0,
+        })
     }
 
     /// Removes the set (waiters get EIDRM).

@@ -6,12 +6,14 @@
 #![allow(unsafe_code)]
 
 pub mod clock;
+pub mod futex;
 pub mod ipc;
 pub mod mem;
 pub mod net;
 pub mod process;
 pub mod procev;
 pub mod procfs;
+pub mod records;
 pub mod signals;
 pub mod spawn;
 pub mod syslog;

@@ -93,3 +93,40 @@ fn close_range(first: u32, last: u32) {
     // (the caller is single-threaded and has just forked).
     unsafe { libc::syscall(libc::SYS_close_range, first, last, 0) };
 }
+
+/// Waits until process `pid`, started at `start` (clock ticks), has
+/// ended, at most `timeout`; true once it has. A pidfd makes this one
+/// poll(2), no polling loop; without pidfds (old kernels) it looks every
+/// few milliseconds.
+pub fn wait_gone(pid: i32, start: u64, timeout: std::time::Duration) -> bool {
+    use rustix::event::{PollFd, PollFlags, poll};
+    let deadline = std::time::Instant::now() + timeout;
+    let fd = rustix::process::Pid::from_raw(pid)
+        .and_then(|p| rustix::process::pidfd_open(p, rustix::process::PidfdFlags::empty()).ok());
+    // Opened after a reuse of the pid: that is not our process.
+    if !super::procfs::is_alive(pid, start) {
+        return true;
+    }
+    loop {
+        let now = std::time::Instant::now();
+        if now >= deadline {
+            return !super::procfs::is_alive(pid, start);
+        }
+        let left = deadline - now;
+        match &fd {
+            Some(fd) => {
+                let ts = super::clock::to_timespec(left);
+                let mut fds = [PollFd::new(fd, PollFlags::IN)];
+                if let Ok(n) = poll(&mut fds, Some(&ts))
+                    && n > 0
+                {
+                    return true;
+                }
+            }
+            None => std::thread::sleep(left.min(std::time::Duration::from_millis(5))),
+        }
+        if !super::procfs::is_alive(pid, start) {
+            return true;
+        }
+    }
+}

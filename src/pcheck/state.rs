@@ -6,25 +6,27 @@
 //! (seed 001 §3.4–3.8) are written here too, so the dump shows the same.
 
 use std::fmt;
-use std::io;
+use std::mem::offset_of;
 use std::time::Duration;
 
-pub use crate::shmtext::put_text;
-use crate::shmtext::text;
-use crate::sys::ipc::{Sem, Shm};
-use crate::sys::procfs;
+use crate::shm::mailbox::ACK_WORD;
+use crate::shm::table::{Error, Invalid, Locked, Spec, Table};
+pub use crate::shm::text::put_text;
+use crate::shm::text::text;
+use crate::shm::{Mailbox, Owner};
 
-/// First bytes of a mamori pcheck segment.
-pub const MAGIC: [u8; 8] = *b"MAMORIpc";
-/// Layout version; bump on any change to the records below.
-pub const VERSION: u32 = 1;
+/// What the segment is. Version 2: the shared layer's header, owner and
+/// mailbox, and two more counters per PENT for `mamori status`.
+pub static SPEC: Spec = Spec {
+    magic: *b"MAMORIpc",
+    version: 2,
+    what: "pcheck segment",
+};
 /// Most pids shown per PENT (same-name monitoring).
 pub const PIDS_MAX: usize = 32;
-/// Mode of the segment and its semaphore: root-only.
-pub const MODE: u32 = 0o600;
-
-/// How long a writer or reader waits for the lock before giving up.
-pub const LOCK_WAIT: Duration = Duration::from_secs(2);
+/// Longest interval a pfile may give, in ms (pfile: 0.001 to 86400 s):
+/// a larger value read from a segment is damage (or forgery).
+pub const INTERVAL_MAX_MS: u32 = 86_400_000;
 
 /// Mailbox commands (`padmin -c`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,19 +52,14 @@ impl Command {
     }
 }
 
-/// The segment header. Field order keeps the record free of padding.
+/// pcheck's header, after the table's common one.
 #[repr(C)]
 #[derive(Clone, Copy)]
-pub struct Header {
-    pub magic: [u8; 8],
-    /// Owner's start time (clock ticks since boot, /proc/PID/stat field 22).
-    pub owner_start: u64,
-    pub version: u32,
-    pub header_size: u32,
-    pub entry_size: u32,
-    pub entry_capacity: u32,
+pub struct Head {
+    pub owner: Owner,
+    /// padmin's commands; the answer's text is in `ack_text`.
+    pub mbox: Mailbox,
     pub entry_count: u32,
-    pub owner_pid: i32,
     pub ipckey: i32,
     pub msg_check_interval_ms: u32,
     pub monitor_interval_ms: u32,
@@ -70,20 +67,49 @@ pub struct Header {
     pub monitor_stop_count: u32,
     pub fail_proc_count: u32,
     pub all_proc_count: u32,
-    /// Mailbox: padmin bumps `cmd_seq` after writing `cmd` and `cmd_pid`;
-    /// pcheck sets `ack_seq = cmd_seq` with a status and text when done.
-    pub cmd_seq: u32,
-    pub cmd: u32,
-    pub cmd_pid: i32,
-    pub ack_seq: u32,
-    pub ack_status: i32,
     pub ack_text_len: u32,
     pub pfile_len: u32,
     pub dump_len: u32,
+    pub reserved: u32,
     pub ack_text: [u8; 256],
     pub pfile: [u8; 1024],
     pub dump: [u8; 1024],
 }
+
+/// Offset of the mailbox's futex word in [`Head`].
+pub const HEAD_ACK: usize = offset_of!(Head, mbox) + ACK_WORD;
+
+impl Head {
+    /// A fresh header owned by `owner` for `pfile`.
+    pub fn new(owner: Owner, ipckey: i32, pfile: &[u8]) -> Head {
+        let mut h = Head {
+            owner,
+            mbox: Mailbox::default(),
+            entry_count: 0,
+            ipckey,
+            msg_check_interval_ms: 0,
+            monitor_interval_ms: 0,
+            monitor_try_count: 0,
+            monitor_stop_count: 0,
+            fail_proc_count: 0,
+            all_proc_count: 0,
+            ack_text_len: 0,
+            pfile_len: 0,
+            dump_len: 0,
+            reserved: 0,
+            ack_text: [0; 256],
+            pfile: [0; 1024],
+            dump: [0; 1024],
+        };
+        h.pfile_len = put_text(&mut h.pfile, pfile);
+        h
+    }
+}
+
+/// The table pcheck's state lives in.
+pub type StateTable = Table<Head, EntryRecord>;
+/// That table, locked.
+pub type LockedState<'a> = Locked<'a, Head, EntryRecord>;
 
 /// `proc_sts` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,6 +144,8 @@ impl ProcSts {
 pub struct EntryRecord {
     /// Unix time of the last restart; 0 before the first.
     pub rerun_time: i64,
+    /// Unix time of the last change of `proc_sts`; 0 before the first.
+    pub last_change: i64,
     pub pent_id: u32,
     pub pname_len: u32,
     pub pname: [u8; 64],
@@ -127,17 +155,15 @@ pub struct EntryRecord {
     pub retry_count: u32,
     /// Restarts within the current GRACE window.
     pub restart_count: u32,
+    /// Restarts since pcheck started.
+    pub restarts_total: u32,
     pub proc_sts: u32,
     /// 0 continue, 1 exit, 2 shutdown.
     pub action: u32,
     /// 1 on, 0 off.
     pub monitor_sts: u32,
+    pub reserved: u32,
 }
-
-crate::plain!(Header, EntryRecord);
-
-const _: () =
-    assert!(size_of::<Header>().is_multiple_of(8) && size_of::<EntryRecord>().is_multiple_of(8));
 
 const ACTIONS: [&str; 3] = ["continue", "exit", "shutdown"];
 
@@ -146,6 +172,7 @@ impl EntryRecord {
     pub fn empty() -> EntryRecord {
         EntryRecord {
             rerun_time: 0,
+            last_change: 0,
             pent_id: 0,
             pname_len: 0,
             pname: [0; 64],
@@ -153,43 +180,11 @@ impl EntryRecord {
             pids: [0; PIDS_MAX],
             retry_count: 0,
             restart_count: 0,
+            restarts_total: 0,
             proc_sts: 0,
             action: 0,
             monitor_sts: 1,
-        }
-    }
-}
-
-/// Segment size for `capacity` entries.
-pub fn segment_size(capacity: usize) -> usize {
-    size_of::<Header>() + capacity * size_of::<EntryRecord>()
-}
-
-/// Offset of entry `i`.
-pub fn entry_offset(i: usize) -> usize {
-    size_of::<Header>() + i * size_of::<EntryRecord>()
-}
-
-/// Why a segment could not be read as pcheck state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Invalid {
-    /// Not a mamori pcheck segment (another program's, or too small).
-    Foreign,
-    /// A pcheck segment of another layout version.
-    Version(u32),
-    /// A field out of range: written half-way, or damaged.
-    Damaged(&'static str),
-}
-
-impl fmt::Display for Invalid {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Invalid::Foreign => f.write_str("not a mamori pcheck segment"),
-            Invalid::Version(v) => write!(
-                f,
-                "pcheck segment of layout version {v}, expected {VERSION}"
-            ),
-            Invalid::Damaged(what) => write!(f, "pcheck segment damaged ({what})"),
+            reserved: 0,
         }
     }
 }
@@ -201,6 +196,8 @@ pub struct EntryView {
     pub pids: Vec<i32>,
     pub retry_count: u32,
     pub restart_count: u32,
+    pub restarts_total: u32,
+    pub last_change: i64,
     pub proc_sts: ProcSts,
     pub action: &'static str,
     pub rerun_time: i64,
@@ -212,8 +209,7 @@ pub struct EntryView {
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     pub ipckey: i32,
-    pub owner_pid: i32,
-    pub owner_start: u64,
+    pub owner: Owner,
     pub pfile: String,
     pub dump_file: String,
     pub message: &'static str,
@@ -223,68 +219,77 @@ pub struct Snapshot {
     pub monitor_stop_count: u32,
     pub fail_proc_count: u32,
     pub all_proc_count: u32,
-    pub cmd_seq: u32,
-    pub ack_seq: u32,
-    pub ack_status: i32,
     pub ack_text: String,
     pub entries: Vec<EntryView>,
 }
 
-/// Reads and validates the header alone.
-pub fn read_header(shm: &Shm) -> Result<Header, Invalid> {
-    let h: Header = shm.read(0).ok_or(Invalid::Foreign)?;
-    if h.magic != MAGIC {
-        return Err(Invalid::Foreign);
+/// Validates the header's own fields.
+pub fn check_head(h: &Head, capacity: usize) -> Result<(), Invalid> {
+    if !h.owner.is_set() {
+        return Err(Invalid::Damaged("owner"));
     }
-    if h.version != VERSION {
-        return Err(Invalid::Version(h.version));
-    }
-    if h.header_size as usize != size_of::<Header>()
-        || h.entry_size as usize != size_of::<EntryRecord>()
-    {
-        return Err(Invalid::Damaged("record sizes"));
-    }
-    if h.entry_count > h.entry_capacity || segment_size(h.entry_capacity as usize) > shm.size() {
+    if h.entry_count as usize > capacity {
         return Err(Invalid::Damaged("entry count"));
     }
-    Ok(h)
+    if h.msg_check_interval_ms > INTERVAL_MAX_MS || h.monitor_interval_ms > INTERVAL_MAX_MS {
+        return Err(Invalid::Damaged("interval out of range"));
+    }
+    if h.monitor_try_count > 1000 {
+        return Err(Invalid::Damaged("MONITOR_TRY_COUNT out of range"));
+    }
+    for (field, len) in [
+        (&h.pfile[..], h.pfile_len),
+        (&h.dump[..], h.dump_len),
+        (&h.ack_text[..], h.ack_text_len),
+    ] {
+        text(field, len).ok_or(Invalid::Damaged("text field"))?;
+    }
+    Ok(())
+}
+
+/// Validates one PENT's record.
+pub fn check_entry(r: &EntryRecord) -> Result<EntryView, Invalid> {
+    let pname = text(&r.pname, r.pname_len).ok_or(Invalid::Damaged("pname"))?;
+    if r.npids as usize > PIDS_MAX {
+        return Err(Invalid::Damaged("pid count"));
+    }
+    Ok(EntryView {
+        pname: pname.to_string(),
+        pids: r.pids[..r.npids as usize].to_vec(),
+        retry_count: r.retry_count,
+        restart_count: r.restart_count,
+        restarts_total: r.restarts_total,
+        last_change: r.last_change,
+        proc_sts: ProcSts::from_raw(r.proc_sts).ok_or(Invalid::Damaged("proc_sts"))?,
+        action: ACTIONS
+            .get(r.action as usize)
+            .ok_or(Invalid::Damaged("action"))?,
+        rerun_time: r.rerun_time,
+        pent_id: r.pent_id,
+        monitor_on: r.monitor_sts != 0,
+    })
 }
 
 impl Snapshot {
-    /// Copies and validates the segment (the caller holds the lock).
-    pub fn read(shm: &Shm) -> Result<Snapshot, Invalid> {
-        let h = read_header(shm)?;
-        let pfile = text(&h.pfile, h.pfile_len).ok_or(Invalid::Damaged("pfile"))?;
-        let dump_file = text(&h.dump, h.dump_len).ok_or(Invalid::Damaged("dump file"))?;
-        let ack_text = text(&h.ack_text, h.ack_text_len).ok_or(Invalid::Damaged("ack text"))?;
-        let pending = h.cmd_seq != h.ack_seq;
-        let message = match (pending, Command::from_raw(h.cmd)) {
-            (true, Some(c)) => c.name(),
+    /// Copies and validates the locked segment.
+    pub fn read(t: &LockedState<'_>) -> Result<Snapshot, Invalid> {
+        let h = t.head();
+        check_head(&h, t.capacity())?;
+        let pfile = text(&h.pfile, h.pfile_len).unwrap_or_default();
+        let dump_file = text(&h.dump, h.dump_len).unwrap_or_default();
+        let ack_text = text(&h.ack_text, h.ack_text_len).unwrap_or_default();
+        let message = match h.mbox.pending().map(|p| Command::from_raw(p.cmd)) {
+            Some(Some(c)) => c.name(),
             _ => "start",
         };
         let mut entries = Vec::with_capacity(h.entry_count as usize);
         for i in 0..h.entry_count as usize {
-            let r: EntryRecord = shm.read(entry_offset(i)).ok_or(Invalid::Damaged("entry"))?;
-            let pname = text(&r.pname, r.pname_len).ok_or(Invalid::Damaged("pname"))?;
-            let npids = (r.npids as usize).min(PIDS_MAX);
-            entries.push(EntryView {
-                pname: pname.to_string(),
-                pids: r.pids[..npids].to_vec(),
-                retry_count: r.retry_count,
-                restart_count: r.restart_count,
-                proc_sts: ProcSts::from_raw(r.proc_sts).ok_or(Invalid::Damaged("proc_sts"))?,
-                action: ACTIONS
-                    .get(r.action as usize)
-                    .ok_or(Invalid::Damaged("action"))?,
-                rerun_time: r.rerun_time,
-                pent_id: r.pent_id,
-                monitor_on: r.monitor_sts != 0,
-            });
+            let r = t.record(i).ok_or(Invalid::Damaged("entry"))?;
+            entries.push(check_entry(&r)?);
         }
         Ok(Snapshot {
             ipckey: h.ipckey,
-            owner_pid: h.owner_pid,
-            owner_start: h.owner_start,
+            owner: h.owner,
             pfile: pfile.to_string(),
             dump_file: dump_file.to_string(),
             message,
@@ -294,9 +299,6 @@ impl Snapshot {
             monitor_stop_count: h.monitor_stop_count,
             fail_proc_count: h.fail_proc_count,
             all_proc_count: h.all_proc_count,
-            cmd_seq: h.cmd_seq,
-            ack_seq: h.ack_seq,
-            ack_status: h.ack_status,
             ack_text: ack_text.to_string(),
             entries,
         })
@@ -305,13 +307,13 @@ impl Snapshot {
     /// Whether the pcheck that wrote this is still running (pid and start
     /// time both match, so a reused pid does not count).
     pub fn owner_alive(&self) -> bool {
-        procfs::is_alive(self.owner_pid, self.owner_start)
+        self.owner.alive()
     }
 
     /// `padmin -l` block (seed 001 §3.4 step 1).
     pub fn write_list(&self, w: &mut impl fmt::Write) -> fmt::Result {
         writeln!(w, "ipckey   = 0x{:08x}", self.ipckey as u32)?;
-        writeln!(w, "mypid    = {}", self.owner_pid)?;
+        writeln!(w, "mypid    = {}", self.owner.pid)?;
         writeln!(w, "myname   = pcheck")?;
         writeln!(w, "pfile    = {}", self.pfile)?;
         writeln!(w, "message  = {}", self.message)
@@ -319,7 +321,7 @@ impl Snapshot {
 
     /// `padmin -c show param` (seed 001 §3.4 step 2).
     pub fn write_param(&self, w: &mut impl fmt::Write) -> fmt::Result {
-        use crate::pfile::Seconds;
+        use crate::pcheck::pfile::Seconds;
         writeln!(
             w,
             "MSG_CHECK_INTERVAL = {}",
@@ -373,57 +375,32 @@ impl Snapshot {
     }
 }
 
-/// A pcheck segment found on the system.
-pub struct Found {
-    pub shm: Shm,
-    pub sem: Option<Sem>,
-    pub key: i32,
-}
-
-/// Every segment on the system that holds mamori pcheck state. Others'
-/// segments are only ever attached read-only, to look at the magic; ours
-/// are then attached read-write when we may (padmin writes the mailbox).
-pub fn find_all() -> io::Result<Vec<Found>> {
+/// Every table on the system that holds mamori pcheck state and is ours
+/// (see `shm::table` for what "ours" means), with its key. A segment of
+/// another layout version is returned as its error, so that the caller
+/// can say "version mismatch" instead of "not running".
+pub fn find_all() -> std::io::Result<Vec<(StateTable, Result<Snapshot, Error>)>> {
     let mut out = Vec::new();
     for seg in crate::sys::ipc::list_segments()? {
-        if seg.size < size_of::<Header>() || seg.key == 0 {
+        if seg.key == 0 || seg.size < StateTable::size_for(0) {
             continue;
         }
-        let Ok(peek) = Shm::attach(seg.id, true) else {
-            continue;
+        let mut table = StateTable::new(seg.key, &SPEC);
+        let snap = match table.with(None, Snapshot::read) {
+            Ok(Some(Ok(s))) => Ok(s),
+            Ok(Some(Err(why))) => Err(Error::Invalid {
+                key: seg.key,
+                what: SPEC.what,
+                why,
+            }),
+            Ok(None) => continue,
+            Err(Error::Invalid {
+                why: Invalid::Foreign | Invalid::NotOurs { .. },
+                ..
+            }) => continue,
+            Err(e) => Err(e),
         };
-        if peek.read::<[u8; 8]>(0) != Some(MAGIC) {
-            continue;
-        }
-        let shm = Shm::attach(seg.id, false).unwrap_or(peek);
-        out.push(Found {
-            sem: Sem::open(seg.key).ok(),
-            shm,
-            key: seg.key,
-        });
+        out.push((table, snap));
     }
     Ok(out)
-}
-
-/// Posts `cmd` to the mailbox of the pcheck owning `shm` and returns its
-/// sequence number (padmin's side).
-pub fn post_command(shm: &Shm, sem: Option<&Sem>, cmd: Command, sender: i32) -> io::Result<u32> {
-    let _guard = sem.map(|s| s.lock(LOCK_WAIT)).transpose()?;
-    let mut h = read_header(shm).map_err(|e| io::Error::other(e.to_string()))?;
-    h.cmd = cmd as u32;
-    h.cmd_pid = sender;
-    h.cmd_seq = h.cmd_seq.wrapping_add(1);
-    if !shm.write(0, &h) {
-        return Err(io::Error::other("segment too small"));
-    }
-    Ok(h.cmd_seq)
-}
-
-/// The answer to command `seq`, once pcheck has given it.
-pub fn read_ack(shm: &Shm, seq: u32) -> Option<(i32, String)> {
-    let h = read_header(shm).ok()?;
-    (h.ack_seq == seq).then(|| {
-        let text = text(&h.ack_text, h.ack_text_len).unwrap_or("").to_string();
-        (h.ack_status, text)
-    })
 }
