@@ -21,7 +21,16 @@ const HELP: &str = "\
 usage: mamori APPLET [ARGS...]   (or call mamori through a symlink named APPLET)
        mamori --list             list the applets
        mamori install DIR        create a symlink DIR/APPLET -> mamori for each applet
+       mamori status [--json | --prometheus]
+                                 everything mamori watches on this node
        mamori --version";
+
+/// `mamori status`: a command of mamori itself, never a symlink.
+const STATUS: applets::Applet = applets::Applet {
+    name: "mamori status",
+    main: applets::status::main,
+    summary: "everything mamori watches on this node",
+};
 
 /// Runs the applet named by argv[0] (a symlink) or, for `mamori`, argv[1].
 pub fn dispatch(mut argv: impl Iterator<Item = OsString>) -> ExitCode {
@@ -54,6 +63,7 @@ pub fn dispatch(mut argv: impl Iterator<Item = OsString>) -> ExitCode {
             ExitCode::SUCCESS
         }
         "install" => install(argv.next()),
+        "status" => run(&STATUS, argv),
         name => match applets::find(name) {
             Some(applet) => run(applet, argv),
             None => applets::fail(
