@@ -371,7 +371,12 @@ fn label(out: &mut String, s: &str) {
 }
 
 /// A metric: name, type, help text and its value for an item.
-type Metric = (&'static str, &'static str, &'static str, fn(&Item) -> String);
+type Metric = (
+    &'static str,
+    &'static str,
+    &'static str,
+    fn(&Item) -> String,
+);
 
 fn prometheus(items: &[Item], readable: bool) -> String {
     let mut out = String::new();

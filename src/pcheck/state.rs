@@ -1,9 +1,10 @@
-//! pcheck's state in SysV shared memory at IPCKEY: one [`Header`] (PARAM
-//! values, counters, owner, the padmin mailbox) followed by one
-//! [`EntryRecord`] per PENT. `padmin` and the dump read it through
-//! [`Snapshot`], which validates every field because the writer may have
-//! died half-way. The formats of `padmin -l` / `show param` / `show pent`
-//! (seed 001 §3.4–3.8) are written here too, so the dump shows the same.
+//! pcheck's state in a shared-memory table at IPCKEY (`shm::Table`): a
+//! [`Head`] (owner, the padmin mailbox, PARAM values, counters) and one
+//! [`EntryRecord`] per PENT. `padmin`, `mamori status` and the dump read
+//! it through [`Snapshot`], which validates every field because the writer
+//! may have died half-way. The formats of `padmin -l` / `show param` /
+//! `show pent` (seed 001 §3.4–3.8) are written here too, so the dump shows
+//! the same.
 
 use std::fmt;
 use std::mem::offset_of;
@@ -403,4 +404,40 @@ pub fn find_all() -> std::io::Result<Vec<(StateTable, Result<Snapshot, Error>)>>
         out.push((table, snap));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[test]
+    fn forged_intervals_and_cut_texts_are_damage() {
+        let me = Owner::me();
+        let h = Head::new(me, 7, b"/etc/pfile");
+        assert_eq!(check_head(&h, 4), Ok(()));
+        let mut bad = h;
+        // 49 days: padmin would wait that long for an answer.
+        bad.msg_check_interval_ms = u32::MAX;
+        assert_eq!(
+            check_head(&bad, 4),
+            Err(Invalid::Damaged("interval out of range"))
+        );
+        let mut bad = h;
+        bad.pfile_len = 2000;
+        assert_eq!(check_head(&bad, 4), Err(Invalid::Damaged("text field")));
+        let mut bad = h;
+        bad.entry_count = 5;
+        assert_eq!(check_head(&bad, 4), Err(Invalid::Damaged("entry count")));
+        let mut bad = h;
+        bad.owner = Owner::NONE;
+        assert_eq!(check_head(&bad, 4), Err(Invalid::Damaged("owner")));
+        let mut r = EntryRecord::empty();
+        r.pname_len = put_text(&mut r.pname, b"crond");
+        assert_eq!(check_entry(&r).unwrap().pname, "crond");
+        r.npids = PIDS_MAX as u32 + 1;
+        assert_eq!(check_entry(&r).unwrap_err(), Invalid::Damaged("pid count"));
+        r.npids = 0;
+        r.pname[0] = 0xff;
+        assert_eq!(check_entry(&r).unwrap_err(), Invalid::Damaged("pname"));
+    }
 }

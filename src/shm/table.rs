@@ -482,3 +482,246 @@ impl<H: Plain, R: Plain> Locked<'_, H, R> {
         let _ = self.shm.remove();
     }
 }
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use crate::sys::process::{Forked, fork};
+    use crate::sys::signals;
+
+    static SPEC_V2: Spec = Spec {
+        magic: *b"MAMORItt",
+        version: 2,
+        what: "test table",
+    };
+    static SPEC_V1: Spec = Spec {
+        magic: *b"MAMORItt",
+        version: 1,
+        what: "test table",
+    };
+
+    // Any Plain record will do (plain! is for src/sys only).
+    type Rec = crate::shm::Owner;
+    type T = Table<NoHead, Rec>;
+
+    fn key(n: i32) -> i32 {
+        0x7300_0000 | ((crate::sys::getpid() & 0xffff) << 4) | n
+    }
+
+    fn create(t: &mut T) -> bool {
+        let head = NoHead::default();
+        t.with(
+            Some(Create {
+                capacity: 4,
+                head: &head,
+            }),
+            |l| l.created(),
+        )
+        .unwrap()
+        .unwrap()
+    }
+
+    fn cleanup(k: i32) {
+        if let Ok(id) = Shm::lookup(k) {
+            let _ = crate::sys::ipc::remove_id(id);
+        }
+        if let Ok(s) = Sem::open(k) {
+            let _ = s.remove();
+        }
+    }
+
+    #[test]
+    fn records_round_trip_and_absent_is_none() {
+        let k = key(1);
+        let mut t = T::new(k, &SPEC_V2);
+        assert!(t.with(None, |_| ()).unwrap().is_none(), "nothing created");
+        assert!(Sem::open(k).is_err(), "a reader creates nothing");
+        assert!(create(&mut t));
+        let r = Rec {
+            start: 1,
+            pid: 2,
+            uid: 3,
+        };
+        let mut other = T::new(k, &SPEC_V2);
+        assert!(!create(&mut other), "the second opener attaches");
+        t.with(None, |l| {
+            assert!(l.set_record(3, &r) && !l.set_record(4, &r))
+        })
+        .unwrap();
+        let got = other.with(None, |l| (l.record(3), l.record(4))).unwrap();
+        assert_eq!(got, Some((Some(r), None)));
+        t.with(None, |l| l.remove()).unwrap();
+        assert!(other.with(None, |_| ()).unwrap().is_none(), "removed");
+        cleanup(k);
+    }
+
+    #[test]
+    fn a_corrupted_header_is_refused_and_repaired_by_its_owner() {
+        let k = key(2);
+        let mut owner = T::new(k, &SPEC_V2);
+        create(&mut owner);
+        let raw = Shm::attach(Shm::lookup(k).unwrap(), false).unwrap();
+        let mut h: TableHeader = raw.read(0).unwrap();
+        h.record_size = 9999;
+        raw.write(0, &h);
+        let mut reader = T::new(k, &SPEC_V2);
+        let e = reader.with(None, |_| ()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "IPC key 0x{:08x}: test table damaged: record size",
+                k as u32
+            )
+        );
+        let repaired = owner.with(None, |l| l.repaired()).unwrap().unwrap();
+        assert_eq!(repaired, Some(Invalid::Damaged("record size")));
+        assert!(
+            reader.with(None, |_| ()).unwrap().is_some(),
+            "readable again"
+        );
+        owner.with(None, |l| l.remove()).unwrap();
+        cleanup(k);
+    }
+
+    #[test]
+    fn another_version_is_a_version_mismatch_never_misread() {
+        let k = key(3);
+        let mut old = T::new(k, &SPEC_V1);
+        create(&mut old);
+        let mut new = T::new(k, &SPEC_V2);
+        let e = new.with(None, |_| ()).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::Invalid {
+                    why: Invalid::Version(1),
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("version mismatch"), "{e}");
+        old.with(None, |l| l.remove()).unwrap();
+        cleanup(k);
+    }
+
+    #[test]
+    fn a_segment_of_another_mode_or_program_is_refused_without_a_twin() {
+        let k = key(4);
+        let shm = Shm::create(k, 4096, 0o644).unwrap();
+        let mut t = T::new(k, &SPEC_V2);
+        let e = t
+            .with(
+                Some(Create {
+                    capacity: 4,
+                    head: &NoHead::default(),
+                }),
+                |_| (),
+            )
+            .unwrap_err();
+        assert!(
+            e.to_string().ends_with("(mode 0644): not ours, refusing"),
+            "{e}"
+        );
+        assert!(Sem::open(k).is_err(), "no semaphore made beside it");
+        shm.remove().unwrap();
+        drop(shm);
+        // A root-owned 0600 segment of another program: foreign.
+        let k = key(5);
+        let shm = Shm::create(k, 4096, 0o600).unwrap();
+        let e = T::new(k, &SPEC_V2)
+            .with(
+                Some(Create {
+                    capacity: 4,
+                    head: &NoHead::default(),
+                }),
+                |_| (),
+            )
+            .unwrap_err();
+        assert!(e.to_string().ends_with("is not a mamori test table"), "{e}");
+        assert!(Sem::open(k).is_err(), "no semaphore made beside it");
+        shm.remove().unwrap();
+    }
+
+    #[test]
+    fn a_lock_held_by_a_killed_process_is_released() {
+        let k = key(6);
+        let mut t = T::new(k, &SPEC_V2);
+        create(&mut t);
+        let (r, w) = rustix::pipe::pipe().unwrap();
+        match fork().unwrap() {
+            Forked::Child => {
+                let sem = Sem::open(k).unwrap();
+                let _g = sem.lock(LOCK_WAIT).unwrap();
+                let _ = rustix::io::write(&w, b"x");
+                loop {
+                    std::thread::sleep(std::time::Duration::from_secs(60));
+                }
+            }
+            Forked::Parent(child) => {
+                let mut b = [0u8];
+                rustix::io::read(&r, &mut b).unwrap();
+                // Held: an access now waits, then gives up.
+                let held = Sem::open(k).unwrap();
+                assert!(held.lock(std::time::Duration::from_millis(100)).is_err());
+                signals::kill(child, signals::SIGKILL).unwrap();
+                crate::sys::process::wait_pid(child).unwrap();
+                // SEM_UNDO gave it back.
+                assert!(t.with(None, |_| ()).unwrap().is_some());
+            }
+        }
+        t.with(None, |l| l.remove()).unwrap();
+        cleanup(k);
+    }
+
+    #[test]
+    fn a_client_waiting_for_an_answer_is_woken_by_it() {
+        use crate::shm::mailbox::{self, ACK_WORD, Answer, Mailbox};
+        type M = Table<NoHead, Mailbox>;
+        let k = key(7);
+        let mut t = M::new(k, &SPEC_V2);
+        let head = NoHead::default();
+        let create = Create {
+            capacity: 1,
+            head: &head,
+        };
+        let seq = t
+            .with(Some(create), |l| {
+                let mut m = l.record(0).unwrap();
+                let seq = m.post(1, [0; 3], 1);
+                l.set_record(0, &m);
+                seq
+            })
+            .unwrap()
+            .unwrap();
+        let owner_thread = std::thread::spawn(move || {
+            let mut t = M::new(k, &SPEC_V2);
+            std::thread::sleep(std::time::Duration::from_millis(30));
+            t.with(None, |l| {
+                let mut m = l.record(0).unwrap();
+                let p = m.pending().unwrap();
+                m.answer(p.seq, 7);
+                l.set_record(0, &m);
+                l.wake_record(0, ACK_WORD);
+            })
+            .unwrap();
+        });
+        let me = crate::shm::Owner::me();
+        let started = std::time::Instant::now();
+        let word = t.record_word(0, ACK_WORD).unwrap();
+        let deadline = started + std::time::Duration::from_secs(5);
+        assert_eq!(mailbox::wait(word, seq, &me, deadline), Answer::Answered);
+        // No answer and a live owner: the deadline ends the wait.
+        let soon = std::time::Instant::now() + std::time::Duration::from_millis(80);
+        assert_eq!(mailbox::wait(word, seq + 1, &me, soon), Answer::TimedOut);
+        // Woken by the answer, long before the deadline.
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        let status = t
+            .with(None, |l| l.record(0).unwrap().answered(seq))
+            .unwrap();
+        assert_eq!(status, Some(Some(7)));
+        owner_thread.join().unwrap();
+        t.with(None, |l| l.remove()).unwrap();
+        cleanup(k);
+    }
+}
