@@ -123,8 +123,8 @@ fn exercise<P: Probe, Q: Probe>(key: i32, applet: Applet, good: P, bad: Q) -> us
         })
         .unwrap();
     let n2 = allocations_of(|| assert_eq!(m.step(), Some(End::Stopped)));
-    assert_eq!(f.finish(End::Failed), 1);
-    assert_eq!(m.finish(End::Stopped), 0);
+    assert_eq!(f.finish(End::Failed), mamori::fsmon::Status::Failed);
+    assert_eq!(m.finish(End::Stopped), mamori::fsmon::Status::Stopped);
     n + n2
 }
 

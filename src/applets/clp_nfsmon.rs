@@ -8,11 +8,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::args::{Cursor, is_opt};
+use crate::fsmon::Status;
 use crate::fsmon::messages::{Log, Msg, Text};
 use crate::fsmon::monitor::Probe;
 use crate::fsmon::options::{self, Action, ParamError, text, value};
 use crate::fsmon::registry::Applet;
-use crate::fsmon::status;
 use crate::probe::nfs::{self, NfsFailure, Version};
 
 const APPLET: Applet = Applet::Nfs;
@@ -69,7 +69,7 @@ pub fn main(mut args: Cursor) -> ExitCode {
     };
     if action == Action::Help {
         crate::fsmon::print_help(HELP, "");
-        return ExitCode::SUCCESS;
+        return Status::Stopped.into();
     }
     let key = match crate::fsmon::registry_key(APPLET) {
         Ok(k) => k,
@@ -101,7 +101,7 @@ pub fn main(mut args: Cursor) -> ExitCode {
                 let m = Msg::NoServerEnv(e.raw_os_error().unwrap_or(0));
                 Log::new(APPLET).msg_quiet(m);
                 eprintln!("{}: {} (getifaddrs: {e})", APPLET.name(), Text(APPLET, &m));
-                return ExitCode::from(status::SYSTEM);
+                return Status::System.into();
             }
         },
     };

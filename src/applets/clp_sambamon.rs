@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::args::{Cursor, is_opt};
+use crate::fsmon::Status;
 use crate::fsmon::messages::{Log, Msg, Net};
 use crate::fsmon::monitor::Probe;
 use crate::fsmon::options::{self, Action, ParamError, text, value};
@@ -99,7 +100,7 @@ pub fn main(mut args: Cursor) -> ExitCode {
             HELP,
             "  MAMORI_SMB_PASSWORD   password for -u when -p is not given\n",
         );
-        return ExitCode::SUCCESS;
+        return Status::Stopped.into();
     }
     let key = match crate::fsmon::registry_key(APPLET) {
         Ok(k) => k,

@@ -59,7 +59,35 @@ pub fn find(name: &str) -> Option<&'static Applet> {
 }
 
 /// Prints `applet: message` on stderr and returns `code`.
-pub fn fail(applet: &str, message: impl std::fmt::Display, code: u8) -> ExitCode {
+pub fn fail(applet: &str, message: impl std::fmt::Display, code: impl Into<u8>) -> ExitCode {
     eprintln!("{applet}: {message}");
-    ExitCode::from(code)
+    ExitCode::from(code.into())
+}
+
+/// Declares an applet family's exit statuses as a `#[repr(u8)]` enum that
+/// converts into `u8` and `ExitCode`, so that no status is a bare number.
+#[macro_export]
+macro_rules! exit_statuses {
+    ($(#[$m:meta])* $vis:vis enum $name:ident {
+        $($(#[$vm:meta])* $v:ident = $n:literal),+ $(,)?
+    }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[repr(u8)]
+        $vis enum $name {
+            $($(#[$vm])* $v = $n),+
+        }
+
+        impl From<$name> for u8 {
+            fn from(s: $name) -> u8 {
+                s as u8
+            }
+        }
+
+        impl From<$name> for std::process::ExitCode {
+            fn from(s: $name) -> std::process::ExitCode {
+                std::process::ExitCode::from(s as u8)
+            }
+        }
+    };
 }

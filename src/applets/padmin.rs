@@ -15,10 +15,14 @@ use super::fail;
 
 const USAGE: &str = "usage: padmin -l | padmin -f PFILE -c {show param|show pent|reload|shutdown}";
 
-/// Exit statuses of padmin.
-mod status {
-    pub const FAILED: u8 = 1;
-    pub const USAGE: u8 = 2;
+crate::exit_statuses! {
+    /// Exit statuses of padmin.
+    enum Status {
+        /// Success: shown, or the command was carried out.
+        Ok = 0,
+        Failed = 1,
+        Usage = 2,
+    }
 }
 
 /// Extra time beyond MSG_CHECK_INTERVAL that padmin waits for an answer
@@ -43,25 +47,25 @@ pub fn main(mut args: Cursor) -> ExitCode {
         match word.as_str() {
             "-h" | "--help" => {
                 println!("{USAGE}");
-                return ExitCode::SUCCESS;
+                return Status::Ok.into();
             }
             "-l" => list = true,
             w if is_opt(w, "-f") => match args.value(w, "-f") {
                 Ok(v) => pfile = Some(v),
-                Err(e) => return fail("padmin", e, status::USAGE),
+                Err(e) => return fail("padmin", e, Status::Usage),
             },
             w if is_opt(w, "-c") => match args.value(w, "-c") {
                 Ok(v) => {
                     command.push(v);
                     command.extend(args.rest());
                 }
-                Err(e) => return fail("padmin", e, status::USAGE),
+                Err(e) => return fail("padmin", e, Status::Usage),
             },
             other => {
                 return fail(
                     "padmin",
                     format_args!("unexpected argument {other:?} ({USAGE})"),
-                    status::USAGE,
+                    Status::Usage,
                 );
             }
         }
@@ -77,17 +81,17 @@ pub fn main(mut args: Cursor) -> ExitCode {
             return fail(
                 "padmin",
                 format_args!("-c COMMAND is required ({USAGE})"),
-                status::USAGE,
+                Status::Usage,
             );
         }
         (false, true, other) => {
             return fail(
                 "padmin",
                 format_args!("unknown command {:?} ({USAGE})", other.join(" ")),
-                status::USAGE,
+                Status::Usage,
             );
         }
-        _ => return fail("padmin", USAGE, status::USAGE),
+        _ => return fail("padmin", USAGE, Status::Usage),
     };
     let mut found = match state::find_all() {
         Ok(f) => f,
@@ -95,7 +99,7 @@ pub fn main(mut args: Cursor) -> ExitCode {
             return fail(
                 "padmin",
                 format_args!("/proc/sysvipc/shm: {e}"),
-                status::FAILED,
+                Status::Failed,
             );
         }
     };
@@ -109,13 +113,13 @@ pub fn main(mut args: Cursor) -> ExitCode {
             return fail(
                 "padmin",
                 format_args!("no pcheck is running with pfile {pfile} ({e})"),
-                status::FAILED,
+                Status::Failed,
             );
         }
         return fail(
             "padmin",
             format_args!("no pcheck is running with pfile {pfile}"),
-            status::FAILED,
+            Status::Failed,
         );
     };
     let (table, snap) = &mut found[k];
@@ -132,7 +136,7 @@ pub fn main(mut args: Cursor) -> ExitCode {
         Request::List => unreachable!("handled above"),
     }
     print!("{out}");
-    ExitCode::SUCCESS
+    Status::Ok.into()
 }
 
 type Found = (StateTable, Result<Snapshot, crate::shm::Error>);
@@ -150,7 +154,7 @@ fn list_all(found: &[Found]) -> ExitCode {
         let _ = snap.write_list(&mut out);
     }
     print!("{out}");
-    ExitCode::SUCCESS
+    Status::Ok.into()
 }
 
 fn find_pfile(found: &[Found], pfile: &Path) -> Option<usize> {
@@ -180,14 +184,14 @@ fn send(table: &mut StateTable, snap: &Snapshot, cmd: Command) -> ExitCode {
             return fail(
                 "padmin",
                 format_args!("cannot post {}: pcheck[{}] is gone", cmd.name(), owner.pid),
-                status::FAILED,
+                Status::Failed,
             );
         }
         Err(e) => {
             return fail(
                 "padmin",
                 format_args!("cannot post {}: {e}", cmd.name()),
-                status::FAILED,
+                Status::Failed,
             );
         }
     };
@@ -216,26 +220,26 @@ fn send(table: &mut StateTable, snap: &Snapshot, cmd: Command) -> ExitCode {
             });
             match reply {
                 // Shut down and gone before we could read: it answered 0.
-                Ok(None) if cmd == Command::Shutdown => ExitCode::SUCCESS,
-                Ok(Some((0, _))) => ExitCode::SUCCESS,
+                Ok(None) if cmd == Command::Shutdown => Status::Ok.into(),
+                Ok(Some((0, _))) => Status::Ok.into(),
                 Ok(Some((_, text))) => fail(
                     "padmin",
                     format_args!("{} failed: {text}", cmd.name()),
-                    status::FAILED,
+                    Status::Failed,
                 ),
                 Ok(None) => fail(
                     "padmin",
                     format_args!("pcheck[{}] ended before answering", owner.pid),
-                    status::FAILED,
+                    Status::Failed,
                 ),
-                Err(e) => fail("padmin", e, status::FAILED),
+                Err(e) => fail("padmin", e, Status::Failed),
             }
         }
-        Answer::OwnerGone if cmd == Command::Shutdown => ExitCode::SUCCESS,
+        Answer::OwnerGone if cmd == Command::Shutdown => Status::Ok.into(),
         Answer::OwnerGone => fail(
             "padmin",
             format_args!("pcheck[{}] ended before answering", owner.pid),
-            status::FAILED,
+            Status::Failed,
         ),
         Answer::TimedOut => fail(
             "padmin",
@@ -244,7 +248,7 @@ fn send(table: &mut StateTable, snap: &Snapshot, cmd: Command) -> ExitCode {
                 owner.pid,
                 cmd.name()
             ),
-            status::FAILED,
+            Status::Failed,
         ),
     }
 }

@@ -6,23 +6,25 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::args::{Cursor, is_opt};
-use crate::pcheck::{Monitor, StartError, exit_code};
+use crate::pcheck::{End, Monitor, StartError};
 use crate::sys::syslog::Syslog;
 
 use super::fail;
 
-/// Exit statuses of pcheck.
-pub mod status {
-    /// Shut down (padmin, SIGTERM/SIGINT, or a `shutdown` retry over).
-    pub const SHUTDOWN: u8 = 0;
-    /// A retry over with `exit`: the cluster should fail over.
-    pub const FAILOVER: u8 = 1;
-    /// Bad arguments or a bad pfile.
-    pub const CONFIG: u8 = 2;
-    /// IPCKEY belongs to a running pcheck or another program.
-    pub const KEY_IN_USE: u8 = 3;
-    /// A system call failed at start.
-    pub const SYSTEM: u8 = 4;
+crate::exit_statuses! {
+    /// Exit statuses of pcheck.
+    pub enum Status {
+        /// Shut down (padmin, SIGTERM/SIGINT, or a `shutdown` retry over).
+        Shutdown = 0,
+        /// A retry over with `exit`: the cluster should fail over.
+        Failover = 1,
+        /// Bad arguments or a bad pfile.
+        Config = 2,
+        /// IPCKEY belongs to a running pcheck or another program.
+        KeyInUse = 3,
+        /// A system call failed at start.
+        System = 4,
+    }
 }
 
 const HELP: &str = "\
@@ -48,17 +50,17 @@ pub fn main(mut args: Cursor) -> ExitCode {
         match word.as_str() {
             "-h" | "--help" => {
                 println!("{HELP}");
-                return ExitCode::SUCCESS;
+                return Status::Shutdown.into();
             }
             w if is_opt(w, "-f") => match args.value(w, "-f") {
                 Ok(v) => pfile = Some(v.into()),
-                Err(e) => return fail("pcheck", e, status::CONFIG),
+                Err(e) => return fail("pcheck", e, Status::Config),
             },
             other => {
                 return fail(
                     "pcheck",
                     format!("unexpected argument {other:?} (usage: pcheck -f PFILE)"),
-                    status::CONFIG,
+                    Status::Config,
                 );
             }
         }
@@ -67,13 +69,13 @@ pub fn main(mut args: Cursor) -> ExitCode {
         return fail(
             "pcheck",
             "-f PFILE is required (usage: pcheck -f PFILE)",
-            status::CONFIG,
+            Status::Config,
         );
     };
     let strict_owner = crate::sys::is_root();
     let config = match crate::pcheck::pfile::load(&pfile, strict_owner) {
         Ok(c) => c,
-        Err(e) => return fail("pcheck", e, status::CONFIG),
+        Err(e) => return fail("pcheck", e, Status::Config),
     };
     let shown = pfile.display().to_string();
     let mut monitor = match Monitor::start(config, strict_owner, Syslog::new("pcheck")) {
@@ -84,12 +86,15 @@ pub fn main(mut args: Cursor) -> ExitCode {
             ))),
         )
         | Err(e @ StartError::Os(..)) => {
-            return fail("pcheck", format_args!("{shown}: {e}"), status::SYSTEM);
+            return fail("pcheck", format_args!("{shown}: {e}"), Status::System);
         }
-        Err(e) => return fail("pcheck", format_args!("{shown}: {e}"), status::KEY_IN_USE),
+        Err(e) => return fail("pcheck", format_args!("{shown}: {e}"), Status::KeyInUse),
     };
     crate::sys::mem::trim_startup_pages();
     let end = monitor.run();
     monitor.finish(end);
-    ExitCode::from(exit_code(end))
+    match end {
+        End::Shutdown => Status::Shutdown.into(),
+        End::Failover => Status::Failover.into(),
+    }
 }

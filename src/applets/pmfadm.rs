@@ -50,10 +50,15 @@ const DEFAULT_PATH: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/b
 /// How long pmfadm waits for a supervisor to answer a command.
 const ACK_WAIT: Duration = Duration::from_secs(5);
 
-mod status {
-    pub const FAILED: u8 = 1;
-    pub const USAGE: u8 = 2;
-    pub const TIMEOUT: u8 = 3;
+crate::exit_statuses! {
+    /// Exit statuses.
+    enum Status {
+        /// Success.
+        Ok = 0,
+        Failed = 1,
+        Usage = 2,
+        Timeout = 3,
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,7 +92,7 @@ fn usage(msg: impl std::fmt::Display) -> ExitCode {
     fail(
         "pmfadm",
         format_args!("{msg} (pmfadm -h for usage)"),
-        status::USAGE,
+        Status::Usage,
     )
 }
 
@@ -211,14 +216,14 @@ pub fn main(args: Cursor) -> ExitCode {
     let o = match parse(args) {
         Ok(o) if o.help => {
             println!("{USAGE}\n{HELP}");
-            return ExitCode::SUCCESS;
+            return Status::Ok.into();
         }
         Ok(o) => o,
         Err(e) => return usage(e),
     };
     let key = match registry::key_from_env() {
         Ok(k) => k,
-        Err(e) => return fail("pmfadm", e, status::USAGE),
+        Err(e) => return fail("pmfadm", e, Status::Usage),
     };
     match o.mode {
         Some(Mode::Create) => create(&o, key),
@@ -226,23 +231,23 @@ pub fn main(args: Cursor) -> ExitCode {
         Some(mode) => {
             let entry = match lookup(key, &o.tag) {
                 Ok(e) => e,
-                Err(e) => return fail("pmfadm", e, status::FAILED),
+                Err(e) => return fail("pmfadm", e, Status::Failed),
             };
             let Some((mut reg, entry)) = entry else {
                 if mode == Mode::Query {
-                    return ExitCode::from(status::FAILED);
+                    return Status::Failed.into();
                 }
                 return fail(
                     "pmfadm",
                     format_args!("{}: no such nametag", o.tag),
-                    status::FAILED,
+                    Status::Failed,
                 );
             };
             match mode {
-                Mode::Query => ExitCode::SUCCESS,
+                Mode::Query => Status::Ok.into(),
                 Mode::List => {
                     print!("{}", show(&entry));
-                    ExitCode::SUCCESS
+                    Status::Ok.into()
                 }
                 _ => control(&o, mode, &mut reg, &entry),
             }
@@ -301,9 +306,9 @@ fn list_all(key: i32) -> ExitCode {
             for e in entries {
                 println!("{}", e.tag);
             }
-            ExitCode::SUCCESS
+            Status::Ok.into()
         }
-        Err(e) => fail("pmfadm", e, status::FAILED),
+        Err(e) => fail("pmfadm", e, Status::Failed),
     }
 }
 
@@ -327,7 +332,7 @@ fn create(o: &Opts, key: i32) -> ExitCode {
         return fail(
             "pmfadm",
             format_args!("{prog}: no such executable"),
-            status::FAILED,
+            Status::Failed,
         );
     }
     let action: Option<Vec<String>> = o
@@ -344,7 +349,7 @@ fn create(o: &Opts, key: i32) -> ExitCode {
                         "-a {:?}: no such executable",
                         o.action.as_deref().unwrap_or("")
                     ),
-                    status::FAILED,
+                    Status::Failed,
                 );
             }
         }
@@ -376,11 +381,11 @@ fn create(o: &Opts, key: i32) -> ExitCode {
             return fail(
                 "pmfadm",
                 format_args!("{}: already running (supervisor pid {})", o.tag, e.sup.pid),
-                status::FAILED,
+                Status::Failed,
             );
         }
         Ok(None) => {}
-        Err(e) => return fail("pmfadm", e, status::FAILED),
+        Err(e) => return fail("pmfadm", e, Status::Failed),
     }
     detach(cfg, reg)
 }
@@ -391,23 +396,23 @@ fn detach(cfg: Config, reg: Registry) -> ExitCode {
     let tag = cfg.tag.clone();
     let (r, w) = match rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC) {
         Ok(p) => p,
-        Err(e) => return fail("pmfadm", format_args!("pipe: {e}"), status::FAILED),
+        Err(e) => return fail("pmfadm", format_args!("pipe: {e}"), Status::Failed),
     };
     match process::fork() {
-        Err(e) => fail("pmfadm", format_args!("fork: {e}"), status::FAILED),
+        Err(e) => fail("pmfadm", format_args!("fork: {e}"), Status::Failed),
         Ok(Forked::Parent(middle)) => {
             drop(w);
             let _ = process::wait_pid(middle);
             let mut answer = String::new();
             let _ = std::fs::File::from(r).read_to_string(&mut answer);
             match answer.strip_prefix("ok ") {
-                Some(_) => ExitCode::SUCCESS,
+                Some(_) => Status::Ok.into(),
                 None => {
                     let why = answer.strip_prefix("error ").unwrap_or("supervisor ended");
                     fail(
                         "pmfadm",
                         format_args!("{tag}: {}", why.trim_end()),
-                        status::FAILED,
+                        Status::Failed,
                     )
                 }
             }
@@ -433,7 +438,7 @@ fn supervise(cfg: Config, reg: Registry, w: std::os::fd::OwnedFd) -> ExitCode {
         Ok(s) => s,
         Err(e) => {
             let _ = crate::sys::syslog::write_all(&w, format!("error {e}\n").as_bytes());
-            return ExitCode::FAILURE;
+            return Status::Failed.into();
         }
     };
     let _ = crate::sys::syslog::write_all(&w, format!("ok {}\n", crate::sys::getpid()).as_bytes());
@@ -441,10 +446,11 @@ fn supervise(cfg: Config, reg: Registry, w: std::os::fd::OwnedFd) -> ExitCode {
     crate::sys::mem::trim_startup_pages();
     let end = sup.run();
     sup.finish(end);
-    ExitCode::from(match end {
-        End::Stopped => 0,
-        End::GaveUp => 1,
-    })
+    // The supervisor's own status (nobody waits for it: for the record).
+    match end {
+        End::Stopped => Status::Ok.into(),
+        End::GaveUp => Status::Failed.into(),
+    }
 }
 
 /// `-m`, `-s`, `-k`: post the command, wake the supervisor, wait.
@@ -457,7 +463,7 @@ fn control(o: &Opts, mode: Mode, reg: &mut Registry, e: &Entry) -> ExitCode {
                 "{}: owned by uid {}; only that user or root may change it",
                 e.tag, e.sup.uid
             ),
-            status::FAILED,
+            Status::Failed,
         );
     }
     let sig = o.signal.unwrap_or(0);
@@ -491,25 +497,25 @@ fn control(o: &Opts, mode: Mode, reg: &mut Registry, e: &Entry) -> ExitCode {
         .collect();
     let started = Instant::now();
     if let Err(why) = send(reg, e, c, sig, retries, period) {
-        return fail("pmfadm", format_args!("{}: {why}", e.tag), status::FAILED);
+        return fail("pmfadm", format_args!("{}: {why}", e.tag), Status::Failed);
     }
     match (mode, o.wait) {
         (Mode::Stop, _) if sig == 0 => {
             wait_gone(e, started + ACK_WAIT);
-            ExitCode::SUCCESS
+            Status::Ok.into()
         }
         (Mode::Stop, Some(w)) => {
             if wait_gone(e, started + w.mul_f64(0.8)) {
-                return ExitCode::SUCCESS;
+                return Status::Ok.into();
             }
             let _ = send(reg, e, cmd::SIGNAL, signals::SIGKILL, 0, 0);
             if wait_gone(e, started + w.mul_f64(0.95)) {
-                return ExitCode::SUCCESS;
+                return Status::Ok.into();
             }
             fail(
                 "pmfadm",
                 format_args!("{}: processes still running after {:?}", e.tag, w),
-                status::TIMEOUT,
+                Status::Timeout,
             )
         }
         (Mode::Kill, Some(w)) => {
@@ -518,15 +524,15 @@ fn control(o: &Opts, mode: Mode, reg: &mut Registry, e: &Entry) -> ExitCode {
                 process::wait_gone(p, s, deadline.saturating_duration_since(Instant::now()))
             });
             if all_gone {
-                return ExitCode::SUCCESS;
+                return Status::Ok.into();
             }
             fail(
                 "pmfadm",
                 format_args!("{}: processes still running after {:?}", e.tag, w),
-                status::TIMEOUT,
+                Status::Timeout,
             )
         }
-        _ => ExitCode::SUCCESS,
+        _ => Status::Ok.into(),
     }
 }
 

@@ -32,17 +32,12 @@ Environment: MAMORI_FSMON_IPCKEY, MAMORI_PMF_IPCKEY (the registry keys,
 as for the applets); pcheck segments are found by scanning
 /proc/sysvipc/shm.";
 
-/// Exit statuses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Healthy = 0,
-    Unhealthy = 1,
-    Usage = 2,
-}
-
-impl From<Status> for ExitCode {
-    fn from(s: Status) -> ExitCode {
-        ExitCode::from(s as u8)
+crate::exit_statuses! {
+    /// Exit statuses.
+    pub enum Status {
+        Healthy = 0,
+        Unhealthy = 1,
+        Usage = 2,
     }
 }
 
@@ -86,7 +81,7 @@ pub fn main(mut args: Cursor) -> ExitCode {
                 return fail(
                     "mamori status",
                     format_args!("unexpected argument {other:?} ({USAGE})"),
-                    Status::Usage as u8,
+                    Status::Usage,
                 );
             }
         }

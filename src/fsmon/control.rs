@@ -8,18 +8,18 @@ use std::time::{Duration, Instant};
 use crate::shm::mailbox::{self, Answer};
 use crate::sys::signals;
 
+use super::Status;
 use super::messages::{Log, Msg};
 use super::monitor::WAKE;
 use super::options::Action;
 use super::registry::{Applet, Entry, Registry, cmd};
-use super::status;
 
 fn say(applet: Applet, text: std::fmt::Arguments<'_>) {
     eprintln!("{}: {text}", applet.name());
 }
 
 /// Logs `m` and prints it with `detail` on stderr; returns `code`.
-fn fail(log: &mut Log, m: Msg<'_>, detail: std::fmt::Arguments<'_>, code: u8) -> u8 {
+fn fail(log: &mut Log, m: Msg<'_>, detail: std::fmt::Arguments<'_>, code: Status) -> Status {
     log.msg_quiet(m);
     eprintln!(
         "{}: {} ({detail})",
@@ -30,7 +30,7 @@ fn fail(log: &mut Log, m: Msg<'_>, detail: std::fmt::Arguments<'_>, code: u8) ->
 }
 
 /// Runs one control form and returns the exit status.
-pub fn run(applet: Applet, key: i32, id: &str, action: &Action) -> u8 {
+pub fn run(applet: Applet, key: i32, id: &str, action: &Action) -> Status {
     let mut log = Log::new(applet);
     let mut reg = Registry::new(key);
     let found = match reg.find(id.as_bytes()) {
@@ -40,7 +40,7 @@ pub fn run(applet: Applet, key: i32, id: &str, action: &Action) -> u8 {
                 &mut log,
                 Msg::System(e.func(), e.errno()),
                 format_args!("{e}"),
-                status::SYSTEM,
+                Status::System,
             );
         }
     };
@@ -54,18 +54,18 @@ pub fn run(applet: Applet, key: i32, id: &str, action: &Action) -> u8 {
                 &mut log,
                 Msg::NotEnded,
                 format_args!("{why}"),
-                status::CONTROL,
+                Status::Control,
             );
         }
         say(applet, format_args!("{why}"));
-        return status::CONTROL;
+        return Status::Control;
     };
     let alive = entry.alive();
     match action {
         Action::Disp => {
             println!("{}", entry.owner.pid);
             if alive {
-                status::STOPPED
+                Status::Stopped
             } else {
                 say(
                     applet,
@@ -75,7 +75,7 @@ pub fn run(applet: Applet, key: i32, id: &str, action: &Action) -> u8 {
                         entry.owner.pid
                     ),
                 );
-                status::CONTROL
+                Status::Control
             }
         }
         Action::Del if alive => {
@@ -87,7 +87,7 @@ pub fn run(applet: Applet, key: i32, id: &str, action: &Action) -> u8 {
                     entry.owner.pid
                 ),
             );
-            status::CONTROL
+            Status::Control
         }
         Action::Del | Action::Stop(_) if !alive => {
             let _ = reg.with(false, |r| {
@@ -104,14 +104,14 @@ pub fn run(applet: Applet, key: i32, id: &str, action: &Action) -> u8 {
                     ),
                 );
             }
-            status::STOPPED
+            Status::Stopped
         }
         Action::Pause | Action::Continue if !alive => {
             say(
                 applet,
                 format_args!("ID {id}: pid {} is no longer running", entry.owner.pid),
             );
-            status::CONTROL
+            Status::Control
         }
         Action::Pause | Action::Continue => {
             let c = if matches!(action, Action::Pause) {
@@ -124,19 +124,19 @@ pub fn run(applet: Applet, key: i32, id: &str, action: &Action) -> u8 {
                 // even when it is in the middle of a check now.
                 Some(seq) => {
                     let _ = wait_answer(&reg, &entry, seq, Instant::now() + ANSWER_WAIT);
-                    status::STOPPED
+                    Status::Stopped
                 }
                 None => {
                     say(
                         applet,
                         format_args!("ID {id}: registration changed meanwhile"),
                     );
-                    status::CONTROL
+                    Status::Control
                 }
             }
         }
         Action::Stop(wait) => stop(&mut log, &mut reg, id, entry, *wait),
-        Action::Start(_) | Action::Help | Action::Del => status::USAGE,
+        Action::Start(_) | Action::Help | Action::Del => Status::Usage,
     }
 }
 
@@ -169,10 +169,10 @@ fn wait_answer(reg: &Registry, entry: &Entry, seq: u32, deadline: Instant) -> An
     }
 }
 
-fn stop(log: &mut Log, reg: &mut Registry, id: &str, entry: Entry, wait: Duration) -> u8 {
+fn stop(log: &mut Log, reg: &mut Registry, id: &str, entry: Entry, wait: Duration) -> Status {
     let _ = post(reg, &entry, cmd::STOP);
     if crate::sys::process::wait_gone(entry.owner.pid, entry.owner.start, wait) {
-        return status::STOPPED;
+        return Status::Stopped;
     }
     fail(
         log,
@@ -182,6 +182,6 @@ fn stop(log: &mut Log, reg: &mut Registry, id: &str, entry: Entry, wait: Duratio
             entry.owner.pid,
             wait.as_secs()
         ),
-        status::CONTROL,
+        Status::Control,
     )
 }

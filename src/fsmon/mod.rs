@@ -17,20 +17,22 @@ use monitor::{Monitor, Probe, Settings, StartError};
 use options::{Action, Common, ParamError};
 use registry::Applet;
 
-/// Exit statuses of both monitors (the originals document none).
-pub mod status {
-    /// Ended by `-stop`, SIGTERM or SIGINT; a control form succeeded.
-    pub const STOPPED: u8 = 0;
-    /// The server failed RETRIES checks in a row: the cluster fails over.
-    pub const FAILED: u8 = 1;
-    /// Bad parameters (messages 11, 12, 13).
-    pub const USAGE: u8 = 2;
-    /// The ID is registered by a live process (message 14).
-    pub const IN_USE: u8 = 3;
-    /// A control form found nothing to act on, or `-stop` timed out (15).
-    pub const CONTROL: u8 = 4;
-    /// A system error (messages 42, 61).
-    pub const SYSTEM: u8 = 5;
+crate::exit_statuses! {
+    /// Exit statuses of both monitors (the originals document none).
+    pub enum Status {
+        /// Ended by `-stop`, SIGTERM or SIGINT; a control form succeeded.
+        Stopped = 0,
+        /// The server failed RETRIES checks in a row: the cluster fails over.
+        Failed = 1,
+        /// Bad parameters (messages 11, 12, 13).
+        Usage = 2,
+        /// The ID is registered by a live process (message 14).
+        InUse = 3,
+        /// A control form found nothing to act on, or `-stop` timed out (15).
+        Control = 4,
+        /// A system error (messages 42, 61).
+        System = 5,
+    }
 }
 
 /// Replaces `-i` with a number of milliseconds (benchmarks and tests).
@@ -62,20 +64,20 @@ pub fn usage_error(applet: Applet, e: &ParamError) -> ExitCode {
     let m = e.msg();
     Log::new(applet).msg_quiet(m);
     eprintln!("{}: {} ({e})", applet.name(), Text(applet, &m));
-    ExitCode::from(status::USAGE)
+    Status::Usage.into()
 }
 
 /// The registry key, or the line that says why the environment is wrong.
 pub fn registry_key(applet: Applet) -> Result<i32, ExitCode> {
     registry::key_from_env().map_err(|e| {
         eprintln!("{}: {e}", applet.name());
-        ExitCode::from(status::USAGE)
+        Status::Usage.into()
     })
 }
 
 /// Runs a control form.
 pub fn control(applet: Applet, key: i32, id: &str, action: &Action) -> ExitCode {
-    ExitCode::from(control::run(applet, key, id, action))
+    control::run(applet, key, id, action).into()
 }
 
 /// Registers `id` and monitors with `probe` until the end.
@@ -102,7 +104,7 @@ pub fn watch<P: Probe>(applet: Applet, key: i32, id: &str, common: &Common, prob
                 e.applet.name(),
                 e.owner.pid
             );
-            return ExitCode::from(status::IN_USE);
+            return Status::InUse.into();
         }
         Err(StartError::Full) => {
             eprintln!(
@@ -110,16 +112,16 @@ pub fn watch<P: Probe>(applet: Applet, key: i32, id: &str, common: &Common, prob
                 applet.name(),
                 registry::CAPACITY
             );
-            return ExitCode::from(status::IN_USE);
+            return Status::InUse.into();
         }
         Err(StartError::System(func, errno, detail)) => {
             let m = Msg::System(func, errno);
             Log::new(applet).msg_quiet(m);
             eprintln!("{}: {} ({detail})", applet.name(), Text(applet, &m));
-            return ExitCode::from(status::SYSTEM);
+            return Status::System.into();
         }
     };
     crate::sys::mem::trim_startup_pages();
     let end = monitor.run();
-    ExitCode::from(monitor.finish(end))
+    monitor.finish(end).into()
 }

@@ -302,7 +302,7 @@ impl<P: Probe> Monitor<P> {
 
     /// Drops the registration (removing the registry when it was the last)
     /// and returns the exit status.
-    pub fn finish(mut self, end: End) -> u8 {
+    pub fn finish(mut self, end: End) -> super::Status {
         let (slot, me) = (self.slot, self.me);
         let _ = self.registry.with(false, |r| {
             if r.owned_by(slot, &me).is_some() {
@@ -310,8 +310,8 @@ impl<P: Probe> Monitor<P> {
             }
         });
         match end {
-            End::Stopped => super::status::STOPPED,
-            End::Failed => super::status::FAILED,
+            End::Stopped => super::Status::Stopped,
+            End::Failed => super::Status::Failed,
         }
     }
 }

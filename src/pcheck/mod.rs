@@ -870,11 +870,3 @@ fn pidfds_work() -> bool {
         Err(_) => true,
     }
 }
-
-/// Exit status for an exit the cluster should read as a failure.
-pub fn exit_code(end: End) -> u8 {
-    match end {
-        End::Shutdown => 0,
-        End::Failover => 1,
-    }
-}
