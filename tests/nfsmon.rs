@@ -79,7 +79,7 @@ fn healthy_export_control_and_reclaim() {
         fs.wait_line(*pid, &watching(e), 10 * S);
     }
     // -c 1: one failed check would have ended them.
-    std::thread::sleep(2500 * Duration::from_millis(1));
+    fs.wait_checks(&["h1", "h2", "h3", "h4"], 2, 5 * S);
     for (pid, (id, _)) in pids.iter().zip(&runs) {
         assert!(fs.running(*pid), "{id}: {:?}", fs.lines_of(*pid));
         assert_eq!(fs.disp("clp_nfsmon", id), (Some(*pid), 0));
@@ -139,7 +139,7 @@ fn v4_only_export() {
         lines[1],
         "[0] clp_nfsmon: RPC: Port mapper failure - RPC: Unable to receive: errno = Connection refused"
     );
-    std::thread::sleep(2 * S);
+    fs.wait_checks(&["v1", "v2"], 2, 5 * S);
     assert!(fs.running(v4) && fs.running(n));
     for id in ["v1", "v2"] {
         assert!(fs.run("clp_nfsmon", &[id, "-stop", "5"]).status.success());
@@ -221,7 +221,7 @@ fn rpcbind_killed() {
         ],
     );
     fs.wait_line(n, &watching(&e), 10 * S);
-    std::thread::sleep(2 * S);
+    fs.wait_checks(&["r2"], 2, 5 * S);
     assert!(fs.running(n), "{:?}", fs.lines_of(n));
     assert!(fs.run("clp_nfsmon", &["r2", "-stop", "5"]).status.success());
     assert_eq!(fs.wait(n, 5 * S).unwrap().code(), Some(0));

@@ -121,8 +121,8 @@ fn guest_and_user_shares_and_password_sources() {
     );
 
     // A few more checks pass: no failure while healthy.
-    std::thread::sleep(2 * S);
     let ids = ["g1", "u1", "u2", "u3", "u4"];
+    fs.wait_checks(&ids, 2, 5 * S);
     for (pid, id) in [guest, user, glued, from_file, from_env]
         .into_iter()
         .zip(ids)
@@ -255,7 +255,7 @@ fn signing_mandatory_and_smb1_only() {
         fs.wait_line(pid, WATCH, 5 * S);
     }
     // -c 1: a single failed check would have ended them.
-    std::thread::sleep(2500 * Duration::from_millis(1));
+    fs.wait_checks(&["s1", "s2", "n1", "n2"], 2, 5 * S);
     for (pid, id) in pids.iter().zip(["s1", "s2", "n1", "n2"]) {
         assert!(fs.running(*pid), "{id}: {:?}", fs.lines_of(*pid));
         assert!(fs.run("clp_sambamon", &[id, "-stop", "5"]).status.success());
@@ -495,7 +495,7 @@ fn ipv6_address() {
         &["six", "-s", "pub", "-a", &a, "-i", "1", "-c", "1"],
     );
     fs.wait_line(pid, &format!("{WATCH} [pub]."), 5 * S);
-    std::thread::sleep(1500 * Duration::from_millis(1));
+    fs.wait_checks(&["six"], 2, 5 * S);
     assert!(fs.running(pid));
     assert!(
         fs.run("clp_sambamon", &["six", "-stop", "5"])

@@ -110,6 +110,29 @@ impl Fs {
     }
 
     /// `-disp`'s pid, or None.
+    /// Checks monitor `id` has run so far, from the registry's counter.
+    pub fn checks(&self, id: &str) -> Option<u32> {
+        mamori::fsmon::registry::Registry::new(self.w.key as i32)
+            .find(id.as_bytes())
+            .ok()
+            .flatten()
+            .map(|e| e.checks)
+    }
+
+    /// Waits until each monitor in `ids` has run `n` more checks (counted
+    /// by the monitor itself in the registry): a state, not a sleep.
+    pub fn wait_checks(&self, ids: &[&str], n: u32, limit: Duration) {
+        let start: Vec<u32> = ids.iter().map(|id| self.checks(id).unwrap_or(0)).collect();
+        for (id, s) in ids.iter().zip(start) {
+            let done = wait_until(limit, || {
+                self.checks(id)
+                    .filter(|c| c.wrapping_sub(s) >= n)
+                    .map(|_| ())
+            });
+            assert!(done.is_some(), "{id}: not {n} more checks within {limit:?}");
+        }
+    }
+
     pub fn disp(&self, applet: &str, id: &str) -> (Option<u32>, i32) {
         let o = self.run(applet, &[id, "-disp"]);
         let pid = String::from_utf8_lossy(&o.stdout).trim().parse().ok();
@@ -178,8 +201,7 @@ pub fn pause_sends_nothing(applet: &str, target_opts: &[&str]) {
     let o = fs.run(applet, &["pz1", "-pause"]);
     assert!(o.status.success(), "{o:?}");
     fs.wait_line(pid, "[7] The ", Duration::from_secs(2));
-    // A check in flight may finish (its connection is already counted).
-    std::thread::sleep(Duration::from_millis(300));
+    // -pause returns once the monitor has seen it: no check is in flight.
     let paused_at = counter.count();
     std::thread::sleep(Duration::from_millis(3000));
     assert_eq!(
