@@ -32,6 +32,8 @@ pub static SPEC: Spec = Spec {
     magic: *b"MAMORIfs",
     version: 2,
     what: "fsmon registry",
+    // Version 1: magic, then the version.
+    v1_version_at: 8,
 };
 /// Monitors one system can run at once.
 pub const CAPACITY: usize = 128;

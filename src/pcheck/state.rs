@@ -22,6 +22,8 @@ pub static SPEC: Spec = Spec {
     magic: *b"MAMORIpc",
     version: 2,
     what: "pcheck segment",
+    // Version 1: magic, owner start, then the version.
+    v1_version_at: 16,
 };
 /// Most pids shown per PENT (same-name monitoring).
 pub const PIDS_MAX: usize = 32;

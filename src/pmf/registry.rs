@@ -27,6 +27,8 @@ pub static SPEC: Spec = Spec {
     magic: *b"MAMORIpf",
     version: 2,
     what: "pmf registry",
+    // Version 1: magic, then the version.
+    v1_version_at: 8,
 };
 /// Nametags that can run at once.
 pub const SLOTS: usize = 128;

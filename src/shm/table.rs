@@ -34,6 +34,10 @@ pub struct Spec {
     pub version: u32,
     /// "pcheck segment", "fsmon registry", "pmf registry".
     pub what: &'static str,
+    /// Byte offset of the version in this table's layout version 1 (before
+    /// this layer): so that a segment of a running old binary is named a
+    /// version mismatch, not misread.
+    pub v1_version_at: usize,
 }
 
 /// First bytes of every table. 24 bytes, no padding.
@@ -379,7 +383,8 @@ impl<H: Plain, R: Plain> Table<H, R> {
             return Err(Invalid::Foreign);
         }
         if h.version != self.spec.version {
-            return Err(Invalid::Version(h.version));
+            let v1 = shm.read::<u32>(self.spec.v1_version_at);
+            return Err(Invalid::Version(if v1 == Some(1) { 1 } else { h.version }));
         }
         if h.header_size as usize != head_offset() + size_of::<H>() {
             return Err(Invalid::Damaged("header size"));
@@ -493,11 +498,13 @@ mod test {
         magic: *b"MAMORItt",
         version: 2,
         what: "test table",
+        v1_version_at: 8,
     };
     static SPEC_V1: Spec = Spec {
         magic: *b"MAMORItt",
         version: 1,
         what: "test table",
+        v1_version_at: 8,
     };
 
     // Any Plain record will do (plain! is for src/sys only).

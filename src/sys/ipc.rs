@@ -54,6 +54,8 @@ pub const fn pointee_size<T>(_p: *const T) -> usize {
 
 // SAFETY: any bytes are a valid byte array.
 unsafe impl<const N: usize> Plain for [u8; N] {}
+// SAFETY: any bytes are a valid u32.
+unsafe impl Plain for u32 {}
 
 /// An attached SysV shared-memory segment.
 pub struct Shm {
