@@ -229,10 +229,7 @@ impl Supervisor {
     /// One turn: wait (at most `max_wait`) for a signal or process event,
     /// handle it, and decide.
     pub fn run_once(&mut self, max_wait: Option<Duration>) -> Option<End> {
-        let timeout = max_wait.map(|w| rustix::time::Timespec {
-            tv_sec: w.as_secs() as i64,
-            tv_nsec: i64::from(w.subsec_nanos()),
-        });
+        let timeout = max_wait.map(crate::sys::clock::to_timespec);
         {
             let mut fds = [
                 PollFd::new(&self.signals, PollFlags::IN),
