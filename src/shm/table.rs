@@ -273,25 +273,32 @@ impl<H: Plain, R: Plain> Table<H, R> {
     /// Opens (or creates) the semaphore, after checking that whatever is
     /// at the key already is ours.
     fn open_sem(&self, create: bool) -> Result<Option<Sem>, Error> {
-        match Shm::lookup(self.key) {
+        let existing = match Shm::lookup(self.key) {
             Ok(id) => {
                 let st = Shm::stat_of(id).map_err(|e| Error::Os("shmctl(IPC_STAT)", e))?;
                 trusted(&st).map_err(|w| self.invalid(w))?;
-                // Another program's segment (or another version's) is
-                // refused before its semaphore twin is made.
-                let peek = Shm::attach(id, true).map_err(|e| Error::Os("shmat", e))?;
-                if let Err(why @ (Invalid::Foreign | Invalid::Version(_))) = self.validate(&peek) {
-                    return Err(self.invalid(why));
-                }
+                Some(id)
             }
-            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {}
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => None,
             Err(e) => return Err(Error::Os("shmget", e)),
-        }
+        };
         let sem = match Sem::open(self.key) {
             Ok(s) => s,
             Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
                 if !create {
                     return Ok(None);
+                }
+                // A segment with no semaphore is not one being created
+                // (its creator holds the semaphore): another program's,
+                // or another version's, is refused before its twin is
+                // made.
+                if let Some(id) = existing {
+                    let peek = Shm::attach(id, true).map_err(|e| Error::Os("shmat", e))?;
+                    if let Err(why @ (Invalid::Foreign | Invalid::Version(_))) =
+                        self.validate(&peek)
+                    {
+                        return Err(self.invalid(why));
+                    }
                 }
                 Sem::open_or_create(self.key, MODE).map_err(|e| Error::Os("semget", e))?
             }
