@@ -530,11 +530,15 @@ fn sighup_reloads_new_pents_and_sigint_shuts_down() {
     );
     kill(pc as i32, "-HUP");
     w.wait_log(&format!("({second} ,pid={other}) Up"), 5 * SEC);
-    let param = stdout(&w.run(
-        "padmin",
-        &["-f", pfile.to_str().unwrap(), "-c", "show", "param"],
-    ));
-    assert_eq!(field(&param, "ALL_PROC_COUNT"), "2");
+    // The Up line is logged before the turn publishes its counts.
+    let counted = common::wait_until(5 * SEC, || {
+        let param = stdout(&w.run(
+            "padmin",
+            &["-f", pfile.to_str().unwrap(), "-c", "show", "param"],
+        ));
+        (field(&param, "ALL_PROC_COUNT") == "2").then_some(())
+    });
+    assert!(counted.is_some(), "ALL_PROC_COUNT = 2 after the reload");
     kill(pc as i32, "-INT");
     assert_eq!(w.wait_pcheck(pc, 5 * SEC).unwrap().code(), Some(0));
     w.wait_log("Shutdown pcheck", SEC);

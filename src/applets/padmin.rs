@@ -108,8 +108,15 @@ pub fn main(mut args: Cursor) -> ExitCode {
     }
     let pfile = pfile.unwrap_or_default();
     let Some(k) = find_pfile(&found, Path::new(&pfile)) else {
-        // A segment we cannot read may be that pcheck's: say why.
-        if let Some(e) = found.iter().find_map(|(_, s)| s.as_ref().err()) {
+        // The segment at the pfile's IPCKEY may be unreadable: say why.
+        let key = crate::pcheck::pfile::load(Path::new(&pfile), false)
+            .ok()
+            .map(|p| p.params.ipckey);
+        if let Some(e) = found
+            .iter()
+            .filter(|(t, _)| Some(t.key()) == key)
+            .find_map(|(_, s)| s.as_ref().err())
+        {
             return fail(
                 "padmin",
                 format_args!("no pcheck is running with pfile {pfile} ({e})"),

@@ -717,8 +717,13 @@ impl Monitor {
         Ok(())
     }
 
-    /// Writes changed records and the counters to the segment.
+    /// Writes changed records and the counters to the segment; every
+    /// record when one was found damaged.
     fn publish(&mut self) {
+        if self.segment.take_records_damaged() {
+            self.entries.iter_mut().for_each(|e| e.dirty = true);
+            self.counts_dirty = true;
+        }
         if !self.counts_dirty && !self.entries.iter().any(|e| e.dirty) {
             return;
         }
@@ -741,7 +746,7 @@ impl Monitor {
             log!(
                 self.log,
                 Severity::Warning,
-                "segment damaged: {why}; header rewritten"
+                "segment damaged: {why}; rewritten"
             );
         }
         if !wrote {

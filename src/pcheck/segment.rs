@@ -38,6 +38,10 @@ pub struct Segment {
     capacity: usize,
     /// The last damage found and repaired, to log once.
     repaired: Option<Invalid>,
+    records_damaged: bool,
+    /// What the header says (but the mailbox): a damaged one is rewritten
+    /// from it.
+    template: Head,
 }
 
 impl Segment {
@@ -87,6 +91,8 @@ impl Segment {
                     me,
                     capacity,
                     repaired: None,
+                    records_damaged: false,
+                    template: head,
                 };
                 let mut seg = seg;
                 seg.set_params(params);
@@ -111,39 +117,50 @@ impl Segment {
     pub fn batch(&mut self, f: impl FnOnce(&LockedState<'_>)) -> bool {
         let me = self.me;
         let capacity = self.capacity;
+        let template = self.template;
         let r = self.table.with(None, |t| {
             let mut damage = t.repaired();
             let h = t.head();
-            if let Err(why) = state::check_head(&h, capacity).and_then(|()| {
+            let verdict = state::check_head(&h, capacity).and_then(|()| {
                 if h.owner.same(&me) {
                     Ok(())
                 } else {
                     Err(Invalid::Damaged("owner"))
                 }
-            }) {
-                let mut fixed = h;
-                fixed.owner = me;
-                fixed.entry_count = fixed.entry_count.min(capacity as u32);
-                if state::check_head(&fixed, capacity).is_err() {
-                    fixed.ack_text_len = 0;
-                    fixed.pfile_len = fixed.pfile_len.min(1024);
-                    fixed.dump_len = fixed.dump_len.min(1024);
-                }
+            });
+            if let Err(why) = verdict {
+                // What the header should say, keeping a command posted.
+                let mut fixed = template;
+                fixed.mbox = h.mbox;
                 t.set_head(&fixed);
                 damage = Some(why);
             }
+            let count = t.head().entry_count as usize;
+            let bad_record = (0..count)
+                .filter_map(|i| t.record(i))
+                .find_map(|r| state::entry_ok(&r).err());
             f(t);
-            damage
+            (
+                damage.or(bad_record),
+                damage.is_some() || bad_record.is_some(),
+            )
         });
         match r {
-            Ok(Some(damage)) => {
+            Ok(Some((damage, rewrite))) => {
                 if damage.is_some() {
                     self.repaired = damage;
                 }
+                self.records_damaged |= rewrite;
                 true
             }
             _ => false,
         }
+    }
+
+    /// Whether the header or a PENT record was found damaged since the
+    /// last call: the caller rewrites every record and the counters.
+    pub fn take_records_damaged(&mut self) -> bool {
+        std::mem::take(&mut self.records_damaged)
     }
 
     /// Damage found and repaired since the last call (to log it once).
@@ -151,8 +168,10 @@ impl Segment {
         self.repaired.take()
     }
 
-    /// Runs `f` on the header under the lock and writes it back.
-    pub fn update(&mut self, f: impl FnOnce(&mut Head)) -> bool {
+    /// Runs `f` on the header under the lock and writes it back (and on
+    /// the copy a damaged header is rewritten from).
+    pub fn update(&mut self, f: impl Fn(&mut Head)) -> bool {
+        f(&mut self.template);
         self.batch(|t| {
             let mut h = t.head();
             f(&mut h);

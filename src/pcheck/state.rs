@@ -250,12 +250,24 @@ pub fn check_head(h: &Head, capacity: usize) -> Result<(), Invalid> {
     Ok(())
 }
 
-/// Validates one PENT's record.
-pub fn check_entry(r: &EntryRecord) -> Result<EntryView, Invalid> {
-    let pname = text(&r.pname, r.pname_len).ok_or(Invalid::Damaged("pname"))?;
+/// Validates one PENT's record without copying it (pcheck checks its own
+/// records on its turns, allocating nothing).
+pub fn entry_ok(r: &EntryRecord) -> Result<(), Invalid> {
+    text(&r.pname, r.pname_len).ok_or(Invalid::Damaged("pname"))?;
     if r.npids as usize > PIDS_MAX {
         return Err(Invalid::Damaged("pid count"));
     }
+    ProcSts::from_raw(r.proc_sts).ok_or(Invalid::Damaged("proc_sts"))?;
+    ACTIONS
+        .get(r.action as usize)
+        .ok_or(Invalid::Damaged("action"))?;
+    Ok(())
+}
+
+/// Validates one PENT's record and copies it out.
+pub fn check_entry(r: &EntryRecord) -> Result<EntryView, Invalid> {
+    entry_ok(r)?;
+    let pname = text(&r.pname, r.pname_len).unwrap_or_default();
     Ok(EntryView {
         pname: pname.to_string(),
         pids: r.pids[..r.npids as usize].to_vec(),

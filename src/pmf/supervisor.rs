@@ -26,6 +26,10 @@ use crate::sys::signals::{self, SignalFd};
 use crate::sys::spawn::{self, Command, Exit};
 use crate::sys::syslog::{Severity, Syslog};
 
+/// How often an idle supervisor makes sure its slot still says what it
+/// should.
+const SLOT_CHECK: Duration = Duration::from_secs(5);
+
 /// Descendants tracked at once; more are neither watched nor counted.
 pub const TRACK_MAX: usize = 512;
 /// Environment variable that forces the `/proc` fallback (for tests).
@@ -97,6 +101,7 @@ pub struct Supervisor {
     me: crate::shm::Owner,
     /// What the slot should hold; rewritten whole on damage.
     record: Slot,
+    next_slot_check: Instant,
     dirty: bool,
     overflow_logged: bool,
     /// The program's last end, logged after the restart so that the log
@@ -186,6 +191,7 @@ impl Supervisor {
             last_restart: 0,
             me: owner,
             record: slot,
+            next_slot_check: Instant::now() + SLOT_CHECK,
             dirty: true,
             overflow_logged: false,
             ended: None,
@@ -220,7 +226,7 @@ impl Supervisor {
     /// Runs until the nametag is given up or stopped.
     pub fn run(&mut self) -> End {
         loop {
-            if let Some(end) = self.run_once(None) {
+            if let Some(end) = self.run_once(Some(SLOT_CHECK)) {
                 return end;
             }
         }
@@ -252,6 +258,13 @@ impl Supervisor {
         }
         // A fork queued before a death must be seen before deciding.
         self.drain_events();
+        // Now and then, even when idle: a slot overwritten behind our back
+        // is rewritten before a second supervisor could claim the tag.
+        let now = Instant::now();
+        if now >= self.next_slot_check {
+            self.next_slot_check = now + SLOT_CHECK;
+            self.publish();
+        }
         if end.is_none() {
             end = self.decide();
         }

@@ -285,13 +285,10 @@ impl<H: Plain, R: Plain> Table<H, R> {
         let sem = match Sem::open(self.key) {
             Ok(s) => s,
             Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
-                if !create {
-                    return Ok(None);
-                }
                 // A segment with no semaphore is not one being created
                 // (its creator holds the semaphore): another program's,
-                // or another version's, is refused before its twin is
-                // made.
+                // or another version's, is refused, and before its twin
+                // is made.
                 if let Some(id) = existing {
                     let peek = Shm::attach(id, true).map_err(|e| Error::Os("shmat", e))?;
                     if let Err(why @ (Invalid::Foreign | Invalid::Version(_))) =
@@ -299,6 +296,9 @@ impl<H: Plain, R: Plain> Table<H, R> {
                     {
                         return Err(self.invalid(why));
                     }
+                }
+                if !create {
+                    return Ok(None);
                 }
                 Sem::open_or_create(self.key, MODE).map_err(|e| Error::Os("semget", e))?
             }
