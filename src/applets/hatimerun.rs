@@ -194,7 +194,7 @@ fn run(o: &Opts) -> Result<u8, String> {
     let forked = Instant::now();
     let pid = command
         .spawn()
-        .map_err(|e| format!("{}: {}", o.argv[0], crate::pcheck::pfile::os_reason(&e)))?;
+        .map_err(|e| format!("{}: {}", o.argv[0], crate::sys::errno::os_reason(&e)))?;
     drop(exec_w);
     let mut byte = [0u8; 1];
     while let Err(rustix::io::Errno::INTR) = rustix::io::read(&mut exec_r, &mut byte) {}

@@ -10,7 +10,8 @@
 
 use core::fmt;
 
-use crate::probe::nfs::{ErrnoText, Io, NfsFailure, PortmapFailure};
+use crate::probe::nfs::{Io, NfsFailure, PortmapFailure};
+use crate::sys::errno::ErrnoText;
 use crate::sys::syslog::{Severity, Syslog};
 
 use super::registry::Applet;

@@ -225,7 +225,7 @@ impl std::fmt::Display for StartError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StartError::Own(e) => e.fmt(f),
-            StartError::Os(what, e) => write!(f, "{what}: {}", pfile::os_reason(e)),
+            StartError::Os(what, e) => write!(f, "{what}: {}", crate::sys::errno::os_reason(e)),
         }
     }
 }

@@ -9,6 +9,9 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+// Re-exported for src/pcheck/, which still names it here.
+use crate::sys::errno::os_reason;
+
 /// What to do when a process dies more than `retries` times within GRACE.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -411,15 +414,6 @@ impl fmt::Display for Seconds {
             let s = format!("{}.{:03}", ms / 1000, ms % 1000);
             f.write_str(s.trim_end_matches('0'))
         }
-    }
-}
-
-/// An OS error as a short reason (`No such file or directory`).
-pub fn os_reason(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
     }
 }
 

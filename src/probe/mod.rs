@@ -3,3 +3,4 @@
 
 pub mod nfs;
 pub mod smb;
+pub mod tcp;

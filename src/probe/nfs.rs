@@ -11,14 +11,12 @@
 
 use core::fmt;
 use core::net::{IpAddr, SocketAddr};
-use core::sync::atomic::{AtomicU16, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicU32, Ordering};
 use core::time::Duration;
 use std::time::Instant;
 
-use rustix::event::{PollFd, PollFlags, Timespec};
-use rustix::fd::OwnedFd;
-use rustix::io::Errno;
-use rustix::net::{AddressFamily, RecvFlags, SendFlags, SocketFlags, SocketType};
+use crate::probe::tcp::{Conn, SourcePort};
+use crate::sys::errno::ErrnoText;
 
 use crate::wire::mount::{self, DirPath, FileHandle3, MountRes3, Mountstat3};
 use crate::wire::nfs3::{self, GetattrRes3, Nfsstat3};
@@ -73,46 +71,21 @@ impl fmt::Display for Stage {
     }
 }
 
-/// A failure of the connection itself; the errno variants are the
-/// seed's network errors 71–75 (seed 000 §8.1.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Io {
-    /// `socket()` failed (message 71).
-    Socket(i32),
-    /// `connect()` failed, e.g. ECONNREFUSED (message 72).
-    Connect(i32),
-    /// `send()` failed (message 73).
-    Send(i32),
-    /// `poll()` failed (message 74, "select error").
-    Poll(i32),
-    /// `recv()` failed (message 75).
-    Recv(i32),
-    /// The server closed the connection before replying.
-    Closed,
-    /// No answer within the request's timeout.
-    Timeout,
-}
+/// A failure of the connection itself: the probes' one transport error.
+pub use crate::probe::tcp::Error as Io;
 
-impl Io {
-    /// The errno, for the variants that carry one.
-    pub fn errno(&self) -> Option<i32> {
-        match self {
-            Io::Socket(e) | Io::Connect(e) | Io::Send(e) | Io::Poll(e) | Io::Recv(e) => Some(*e),
-            Io::Closed | Io::Timeout => None,
-        }
-    }
-}
+/// An [`Io`] in the words of the ONC RPC library's `clnt_sperror`, which
+/// the original's messages quote (seed 000 §8.2.2).
+struct ClntText(Io);
 
-impl fmt::Display for Io {
-    /// In the words of the ONC RPC library's `clnt_sperror`, which the
-    /// original's messages quote (seed 000 §8.2.2).
+impl fmt::Display for ClntText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Io::Socket(e) => write!(f, "RPC: Remote system error - {}", ErrnoText(*e)),
+        match self.0 {
+            Io::Socket(e) => write!(f, "RPC: Remote system error - {}", ErrnoText(e)),
             Io::Connect(e) | Io::Recv(e) | Io::Poll(e) => {
-                write!(f, "RPC: Unable to receive; errno = {}", ErrnoText(*e))
+                write!(f, "RPC: Unable to receive; errno = {}", ErrnoText(e))
             }
-            Io::Send(e) => write!(f, "RPC: Unable to send; errno = {}", ErrnoText(*e)),
+            Io::Send(e) => write!(f, "RPC: Unable to send; errno = {}", ErrnoText(e)),
             Io::Closed => f.write_str("RPC: Unable to receive; errno = Connection reset by peer"),
             Io::Timeout => f.write_str("RPC: Timed out"),
         }
@@ -172,7 +145,7 @@ pub enum PortmapFailure {
 impl fmt::Display for PortmapFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            PortmapFailure::Io(io) => io.fmt(f),
+            PortmapFailure::Io(io) => ClntText(*io).fmt(f),
             PortmapFailure::Rpc(e) => e.fmt(f),
             PortmapFailure::Malformed => f.write_str("RPC: Can't decode result"),
         }
@@ -247,7 +220,7 @@ impl fmt::Display for NfsFailure {
         match self {
             NfsFailure::PortMapper(_, why) => write!(f, "RPC: Port mapper failure - {why}"),
             NfsFailure::ProgramNotRegistered { .. } => f.write_str("RPC: Program not registered"),
-            NfsFailure::Io(_, io) => io.fmt(f),
+            NfsFailure::Io(_, io) => ClntText(*io).fmt(f),
             NfsFailure::Rpc(_, e) => e.fmt(f),
             NfsFailure::Mount(s) => write!(f, "mount error({s})"),
             NfsFailure::Nfs3(s) => write!(f, "NFS3 GETATTR error({s})"),
@@ -339,12 +312,8 @@ impl From<NfsFailure> for Fallback {
 const TX_LEN: usize = 2048;
 const RX_LEN: usize = 4096;
 const MACHINE_NAME: &[u8] = b"mamori";
-const FIRST_RESERVED_PORT: u16 = 665;
-const LAST_RESERVED_PORT: u16 = 1023;
 
 static NEXT_XID: AtomicU32 = AtomicU32::new(0);
-/// The next reserved port to try; 0 until the first use.
-static NEXT_RESERVED: AtomicU16 = AtomicU16::new(0);
 
 fn next_xid() -> u32 {
     if NEXT_XID.load(Ordering::Relaxed) == 0 {
@@ -361,11 +330,6 @@ fn next_xid() -> u32 {
 struct Client {
     timeout: Duration,
     reserved_port: bool,
-}
-
-/// One TCP connection to one RPC service.
-struct Conn {
-    fd: OwnedFd,
 }
 
 impl Client {
@@ -660,7 +624,8 @@ impl Client {
         .emit(&mut head)
         .map_err(|_| NfsFailure::BadPath)?;
         let out = tx.get(..len).ok_or(NfsFailure::BadPath)?;
-        send_all(&conn.fd, out, deadline).map_err(|io| NfsFailure::Io(stage, io))?;
+        conn.send_all(out, deadline)
+            .map_err(|io| NfsFailure::Io(stage, io))?;
 
         // Receive records until the one answering this xid.
         let mut stream = [0u8; RX_LEN];
@@ -673,7 +638,8 @@ impl Client {
                     if free.is_empty() {
                         return Err(NfsFailure::Malformed(stage));
                     }
-                    let n = recv_some(&conn.fd, free, deadline)
+                    let n = conn
+                        .recv_some(free, deadline)
                         .map_err(|io| NfsFailure::Io(stage, io))?;
                     have += n;
                     continue;
@@ -715,162 +681,15 @@ impl Client {
         }
     }
 
-    /// Opens a non-blocking TCP connection, bounded by the timeout.
+    /// Opens a TCP connection, bounded by the timeout; `reserved` asks
+    /// for a source port below 1024 when the check was told to use one.
     fn connect(&mut self, addr: SocketAddr, reserved: bool) -> Result<Conn, Io> {
-        let family = match addr {
-            SocketAddr::V4(_) => AddressFamily::INET,
-            SocketAddr::V6(_) => AddressFamily::INET6,
-        };
-        let deadline = Instant::now() + self.timeout;
-        let mut attempts = 0;
-        let fd = loop {
-            let fd = rustix::net::socket_with(
-                family,
-                SocketType::STREAM,
-                SocketFlags::NONBLOCK | SocketFlags::CLOEXEC,
-                Some(rustix::net::ipproto::TCP),
-            )
-            .map_err(|e| Io::Socket(e.raw_os_error()))?;
-            let bound = reserved && self.reserved_port && bind_reserved(&fd, addr.ip());
-            attempts += 1;
-            match rustix::net::connect(&fd, &addr) {
-                Ok(()) => return Ok(Conn { fd }),
-                Err(Errno::INPROGRESS) | Err(Errno::INTR) => break fd,
-                // The reserved port (bound with SO_REUSEADDR) is in use
-                // towards this very server, by another process or a
-                // TIME_WAIT: take the next one.
-                Err(Errno::ADDRNOTAVAIL) if bound && attempts < 16 => continue,
-                Err(e) => return Err(Io::Connect(e.raw_os_error())),
-            }
-        };
-        wait(&fd, PollFlags::OUT, deadline)?;
-        match rustix::net::sockopt::socket_error(&fd) {
-            Ok(Ok(())) => Ok(Conn { fd }),
-            Ok(Err(e)) => Err(Io::Connect(e.raw_os_error())),
-            Err(e) => Err(Io::Connect(e.raw_os_error())),
-        }
-    }
-}
-
-/// Binds the socket to a free source port in 665..=1023 and says whether
-/// it did; without the privilege (EACCES) the kernel's ephemeral port is
-/// used instead.
-fn bind_reserved(fd: &OwnedFd, server: IpAddr) -> bool {
-    let any: IpAddr = match server {
-        IpAddr::V4(_) => IpAddr::V4(core::net::Ipv4Addr::UNSPECIFIED),
-        IpAddr::V6(_) => IpAddr::V6(core::net::Ipv6Addr::UNSPECIFIED),
-    };
-    // A port whose last connection is in TIME_WAIT (60 s) may be bound
-    // again: the rotation below keeps 4-tuples apart, and without this a
-    // monitor checking every second or faster finds the whole range in
-    // TIME_WAIT and pays hundreds of failed binds per connection.
-    let _ = rustix::net::sockopt::set_socket_reuseaddr(fd, true);
-    let span = LAST_RESERVED_PORT - FIRST_RESERVED_PORT + 1;
-    for _ in 0..span {
-        // Rotate through the range so that consecutive connections do not
-        // reuse a port still in TIME_WAIT towards the same server.
-        if NEXT_RESERVED.load(Ordering::Relaxed) == 0 {
-            // Processes start at different places of the range, so that
-            // two monitors of one server do not walk it in step.
-            let offset = (std::process::id() % u32::from(span)) as u16;
-            let _ = NEXT_RESERVED.compare_exchange(
-                0,
-                LAST_RESERVED_PORT - offset,
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            );
-        }
-        let prev = NEXT_RESERVED.fetch_sub(1, Ordering::Relaxed);
-        let port = if (FIRST_RESERVED_PORT..=LAST_RESERVED_PORT).contains(&prev) {
-            prev
+        let source = if reserved && self.reserved_port {
+            SourcePort::Reserved
         } else {
-            NEXT_RESERVED.store(LAST_RESERVED_PORT, Ordering::Relaxed);
-            LAST_RESERVED_PORT
+            SourcePort::Ephemeral
         };
-        match rustix::net::bind(fd, &SocketAddr::new(any, port)) {
-            Ok(()) => return true,
-            Err(Errno::ADDRINUSE) => continue,
-            Err(_) => return false,
-        }
-    }
-    false
-}
-
-fn remaining(deadline: Instant) -> Option<Duration> {
-    deadline
-        .checked_duration_since(Instant::now())
-        .filter(|d| !d.is_zero())
-}
-
-/// Waits until `fd` is ready for `flags` or the deadline passes.
-fn wait(fd: &OwnedFd, flags: PollFlags, deadline: Instant) -> Result<(), Io> {
-    loop {
-        let left = remaining(deadline).ok_or(Io::Timeout)?;
-        let ts = Timespec {
-            tv_sec: left.as_secs() as i64,
-            tv_nsec: i64::from(left.subsec_nanos()),
-        };
-        let mut fds = [PollFd::new(fd, flags)];
-        match rustix::event::poll(&mut fds, Some(&ts)) {
-            Ok(0) => continue,
-            Ok(_) => return Ok(()),
-            Err(Errno::INTR) => continue,
-            Err(e) => return Err(Io::Poll(e.raw_os_error())),
-        }
-    }
-}
-
-fn send_all(fd: &OwnedFd, mut data: &[u8], deadline: Instant) -> Result<(), Io> {
-    while !data.is_empty() {
-        match rustix::net::send(fd, data, SendFlags::NOSIGNAL) {
-            Ok(n) => data = data.get(n..).unwrap_or(&[]),
-            Err(Errno::AGAIN) | Err(Errno::INTR) => wait(fd, PollFlags::OUT, deadline)?,
-            Err(e) => return Err(Io::Send(e.raw_os_error())),
-        }
-    }
-    Ok(())
-}
-
-fn recv_some(fd: &OwnedFd, buf: &mut [u8], deadline: Instant) -> Result<usize, Io> {
-    loop {
-        match rustix::net::recv(fd, &mut *buf, RecvFlags::empty()) {
-            Ok((0, _)) => return Err(Io::Closed),
-            Ok((n, _)) => return Ok(n),
-            Err(Errno::AGAIN) | Err(Errno::INTR) => wait(fd, PollFlags::IN, deadline)?,
-            Err(e) => return Err(Io::Recv(e.raw_os_error())),
-        }
-    }
-}
-
-/// `strerror` for the errnos a network check meets, without libc's locale
-/// tables.
-#[derive(Debug, Clone, Copy)]
-pub struct ErrnoText(pub i32);
-
-impl fmt::Display for ErrnoText {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = match self.0 {
-            libc::ECONNREFUSED => "Connection refused",
-            libc::ECONNRESET => "Connection reset by peer",
-            libc::ETIMEDOUT => "Connection timed out",
-            libc::EHOSTUNREACH => "No route to host",
-            libc::ENETUNREACH => "Network is unreachable",
-            libc::EPIPE => "Broken pipe",
-            libc::EADDRNOTAVAIL => "Cannot assign requested address",
-            libc::EADDRINUSE => "Address already in use",
-            libc::EAFNOSUPPORT => "Address family not supported by protocol",
-            libc::EACCES => "Permission denied",
-            libc::EPERM => "Operation not permitted",
-            libc::EMFILE => "Too many open files",
-            libc::ENFILE => "Too many open files in system",
-            libc::ENOBUFS => "No buffer space available",
-            libc::ENOMEM => "Cannot allocate memory",
-            libc::EINVAL => "Invalid argument",
-            libc::ENETDOWN => "Network is down",
-            libc::EHOSTDOWN => "Host is down",
-            other => return write!(f, "errno {other}"),
-        };
-        f.write_str(text)
+        Conn::connect(addr, source, Instant::now() + self.timeout)
     }
 }
 

@@ -9,6 +9,20 @@
 //! - Codes the peer sends are open enums (`enum_with_unknown!`): an unknown
 //!   value is data to report, not a parse failure.
 //! - Errors are small `Copy` enums per layer with a hand-written `Display`.
+//! - Fixed fields are named [`Field`] ranges read and written through
+//!   [`le`] (Microsoft protocols) or [`be`] (the ONC RPC family), which
+//!   share one contract: in bounds after `check_len`, a bug otherwise.
+//! - One `emit` convention: a fixed header's `Repr::emit(&self, &mut View)`
+//!   cannot fail (the view was sized by `HEADER_LEN`); a variable-length
+//!   message's `emit(&self, out: &mut [u8]) -> Result<usize>` returns the
+//!   bytes written, or `NoSpace` when `out` is shorter than
+//!   `buffer_len()`; XDR bodies `emit(&self, &mut xdr::Writer) ->
+//!   Result<()>` append to the writer, which tracks the length.
+
+/// A field's byte range in a fixed layout (`mod field` in each view).
+pub type Field = core::ops::Range<usize>;
+
+pub use le::{Case, NoSpace, utf16le};
 
 /// Declares an open enum over an integer type: every named value becomes a
 /// variant and every other value `Unknown(raw)`, so decoding a code the
@@ -49,6 +63,7 @@ macro_rules! enum_with_unknown {
     };
 }
 
+pub mod be;
 pub mod le;
 pub mod mount;
 pub mod nbss;

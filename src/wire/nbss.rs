@@ -3,12 +3,9 @@
 //! and a 24-bit big-endian length of the message that follows.
 
 use core::fmt;
-use core::ops::Range;
-
-type Field = Range<usize>;
 
 mod field {
-    use super::Field;
+    use crate::wire::Field;
     /// 0..1 must be zero (the NetBIOS session message type 0x00).
     pub const ZERO: usize = 0;
     /// 1..4 StreamProtocolLength, big-endian.

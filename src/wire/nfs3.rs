@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use super::be::{get_u32, get_u64, put};
 use super::oncrpc::Result;
 use super::xdr::{self, Writer};
 
@@ -150,7 +151,7 @@ crate::enum_with_unknown! {
 }
 
 mod field {
-    pub type Field = core::ops::Range<usize>;
+    use crate::wire::Field;
     // struct fattr3 (RFC 1813 §2.3.5)
     pub const TYPE: Field = 0..4;
     pub const MODE: Field = 4..8;
@@ -170,34 +171,6 @@ mod field {
     pub const CTIME_SECONDS: Field = 76..80;
     pub const CTIME_NSECONDS: Field = 80..84;
     pub const END: usize = 84;
-}
-
-fn get32(b: &[u8], f: field::Field) -> u32 {
-    let mut raw = [0u8; 4];
-    if let Some(src) = b.get(f) {
-        raw.copy_from_slice(src);
-    }
-    u32::from_be_bytes(raw)
-}
-
-fn get64(b: &[u8], f: field::Field) -> u64 {
-    let mut raw = [0u8; 8];
-    if let Some(src) = b.get(f) {
-        raw.copy_from_slice(src);
-    }
-    u64::from_be_bytes(raw)
-}
-
-fn set32(b: &mut [u8], f: field::Field, v: u32) {
-    if let Some(dst) = b.get_mut(f) {
-        dst.copy_from_slice(&v.to_be_bytes());
-    }
-}
-
-fn set64(b: &mut [u8], f: field::Field, v: u64) {
-    if let Some(dst) = b.get_mut(f) {
-        dst.copy_from_slice(&v.to_be_bytes());
-    }
 }
 
 /// `nfstime3`: seconds and nanoseconds since the epoch (RFC 1813 §2.3.4).
@@ -239,70 +212,70 @@ impl<T: AsRef<[u8]>> Fattr3<T> {
 
     /// File type (`type`) (RFC 1813 §2.3.5).
     pub fn ftype(&self) -> Ftype3 {
-        get32(self.buffer.as_ref(), field::TYPE).into()
+        get_u32(self.buffer.as_ref(), field::TYPE).into()
     }
     /// Protection mode bits (`mode`) (RFC 1813 §2.3.5).
     pub fn mode(&self) -> u32 {
-        get32(self.buffer.as_ref(), field::MODE)
+        get_u32(self.buffer.as_ref(), field::MODE)
     }
     /// Number of hard links (`nlink`) (RFC 1813 §2.3.5).
     pub fn nlink(&self) -> u32 {
-        get32(self.buffer.as_ref(), field::NLINK)
+        get_u32(self.buffer.as_ref(), field::NLINK)
     }
     /// Owner (`uid`) (RFC 1813 §2.3.5).
     pub fn uid(&self) -> u32 {
-        get32(self.buffer.as_ref(), field::UID)
+        get_u32(self.buffer.as_ref(), field::UID)
     }
     /// Group (`gid`) (RFC 1813 §2.3.5).
     pub fn gid(&self) -> u32 {
-        get32(self.buffer.as_ref(), field::GID)
+        get_u32(self.buffer.as_ref(), field::GID)
     }
     /// Size in bytes (`size`) (RFC 1813 §2.3.5).
     pub fn size(&self) -> u64 {
-        get64(self.buffer.as_ref(), field::SIZE)
+        get_u64(self.buffer.as_ref(), field::SIZE)
     }
     /// Disk space used (`used`) (RFC 1813 §2.3.5).
     pub fn used(&self) -> u64 {
-        get64(self.buffer.as_ref(), field::USED)
+        get_u64(self.buffer.as_ref(), field::USED)
     }
     /// Device numbers (`rdev`, specdata3) (RFC 1813 §2.3.5).
     pub fn rdev(&self) -> (u32, u32) {
         let b = self.buffer.as_ref();
         (
-            get32(b, field::RDEV_SPECDATA1),
-            get32(b, field::RDEV_SPECDATA2),
+            get_u32(b, field::RDEV_SPECDATA1),
+            get_u32(b, field::RDEV_SPECDATA2),
         )
     }
     /// File system id (`fsid`) (RFC 1813 §2.3.5).
     pub fn fsid(&self) -> u64 {
-        get64(self.buffer.as_ref(), field::FSID)
+        get_u64(self.buffer.as_ref(), field::FSID)
     }
     /// File id (`fileid`) (RFC 1813 §2.3.5).
     pub fn fileid(&self) -> u64 {
-        get64(self.buffer.as_ref(), field::FILEID)
+        get_u64(self.buffer.as_ref(), field::FILEID)
     }
     /// Last access (`atime`) (RFC 1813 §2.3.5).
     pub fn atime(&self) -> NfsTime3 {
         let b = self.buffer.as_ref();
         NfsTime3 {
-            seconds: get32(b, field::ATIME_SECONDS),
-            nseconds: get32(b, field::ATIME_NSECONDS),
+            seconds: get_u32(b, field::ATIME_SECONDS),
+            nseconds: get_u32(b, field::ATIME_NSECONDS),
         }
     }
     /// Last modification (`mtime`) (RFC 1813 §2.3.5).
     pub fn mtime(&self) -> NfsTime3 {
         let b = self.buffer.as_ref();
         NfsTime3 {
-            seconds: get32(b, field::MTIME_SECONDS),
-            nseconds: get32(b, field::MTIME_NSECONDS),
+            seconds: get_u32(b, field::MTIME_SECONDS),
+            nseconds: get_u32(b, field::MTIME_NSECONDS),
         }
     }
     /// Last attribute change (`ctime`) (RFC 1813 §2.3.5).
     pub fn ctime(&self) -> NfsTime3 {
         let b = self.buffer.as_ref();
         NfsTime3 {
-            seconds: get32(b, field::CTIME_SECONDS),
-            nseconds: get32(b, field::CTIME_NSECONDS),
+            seconds: get_u32(b, field::CTIME_SECONDS),
+            nseconds: get_u32(b, field::CTIME_NSECONDS),
         }
     }
 }
@@ -310,63 +283,67 @@ impl<T: AsRef<[u8]>> Fattr3<T> {
 impl<T: AsRef<[u8]> + AsMut<[u8]>> Fattr3<T> {
     /// Sets `type` (RFC 1813 §2.3.5).
     pub fn set_ftype(&mut self, v: Ftype3) {
-        set32(self.buffer.as_mut(), field::TYPE, v.into())
+        put(
+            self.buffer.as_mut(),
+            field::TYPE,
+            &u32::to_be_bytes(v.into()),
+        )
     }
     /// Sets `mode` (RFC 1813 §2.3.5).
     pub fn set_mode(&mut self, v: u32) {
-        set32(self.buffer.as_mut(), field::MODE, v)
+        put(self.buffer.as_mut(), field::MODE, &u32::to_be_bytes(v))
     }
     /// Sets `nlink` (RFC 1813 §2.3.5).
     pub fn set_nlink(&mut self, v: u32) {
-        set32(self.buffer.as_mut(), field::NLINK, v)
+        put(self.buffer.as_mut(), field::NLINK, &u32::to_be_bytes(v))
     }
     /// Sets `uid` (RFC 1813 §2.3.5).
     pub fn set_uid(&mut self, v: u32) {
-        set32(self.buffer.as_mut(), field::UID, v)
+        put(self.buffer.as_mut(), field::UID, &u32::to_be_bytes(v))
     }
     /// Sets `gid` (RFC 1813 §2.3.5).
     pub fn set_gid(&mut self, v: u32) {
-        set32(self.buffer.as_mut(), field::GID, v)
+        put(self.buffer.as_mut(), field::GID, &u32::to_be_bytes(v))
     }
     /// Sets `size` (RFC 1813 §2.3.5).
     pub fn set_size(&mut self, v: u64) {
-        set64(self.buffer.as_mut(), field::SIZE, v)
+        put(self.buffer.as_mut(), field::SIZE, &u64::to_be_bytes(v))
     }
     /// Sets `used` (RFC 1813 §2.3.5).
     pub fn set_used(&mut self, v: u64) {
-        set64(self.buffer.as_mut(), field::USED, v)
+        put(self.buffer.as_mut(), field::USED, &u64::to_be_bytes(v))
     }
     /// Sets `rdev` (RFC 1813 §2.3.5).
     pub fn set_rdev(&mut self, v: (u32, u32)) {
         let b = self.buffer.as_mut();
-        set32(b, field::RDEV_SPECDATA1, v.0);
-        set32(b, field::RDEV_SPECDATA2, v.1);
+        put(b, field::RDEV_SPECDATA1, &u32::to_be_bytes(v.0));
+        put(b, field::RDEV_SPECDATA2, &u32::to_be_bytes(v.1));
     }
     /// Sets `fsid` (RFC 1813 §2.3.5).
     pub fn set_fsid(&mut self, v: u64) {
-        set64(self.buffer.as_mut(), field::FSID, v)
+        put(self.buffer.as_mut(), field::FSID, &u64::to_be_bytes(v))
     }
     /// Sets `fileid` (RFC 1813 §2.3.5).
     pub fn set_fileid(&mut self, v: u64) {
-        set64(self.buffer.as_mut(), field::FILEID, v)
+        put(self.buffer.as_mut(), field::FILEID, &u64::to_be_bytes(v))
     }
     /// Sets `atime` (RFC 1813 §2.3.5).
     pub fn set_atime(&mut self, v: NfsTime3) {
         let b = self.buffer.as_mut();
-        set32(b, field::ATIME_SECONDS, v.seconds);
-        set32(b, field::ATIME_NSECONDS, v.nseconds);
+        put(b, field::ATIME_SECONDS, &u32::to_be_bytes(v.seconds));
+        put(b, field::ATIME_NSECONDS, &u32::to_be_bytes(v.nseconds));
     }
     /// Sets `mtime` (RFC 1813 §2.3.5).
     pub fn set_mtime(&mut self, v: NfsTime3) {
         let b = self.buffer.as_mut();
-        set32(b, field::MTIME_SECONDS, v.seconds);
-        set32(b, field::MTIME_NSECONDS, v.nseconds);
+        put(b, field::MTIME_SECONDS, &u32::to_be_bytes(v.seconds));
+        put(b, field::MTIME_NSECONDS, &u32::to_be_bytes(v.nseconds));
     }
     /// Sets `ctime` (RFC 1813 §2.3.5).
     pub fn set_ctime(&mut self, v: NfsTime3) {
         let b = self.buffer.as_mut();
-        set32(b, field::CTIME_SECONDS, v.seconds);
-        set32(b, field::CTIME_NSECONDS, v.nseconds);
+        put(b, field::CTIME_SECONDS, &u32::to_be_bytes(v.seconds));
+        put(b, field::CTIME_NSECONDS, &u32::to_be_bytes(v.nseconds));
     }
 }
 

@@ -12,7 +12,8 @@ use hmac::{Hmac, Mac};
 use md4::{Digest, Md4};
 use md5::Md5;
 
-use super::le::{Field, get_u16, get_u32, put};
+use super::Field;
+use super::le::{get_u16, get_u32, put};
 type HmacMd5 = Hmac<Md5>;
 
 /// `NTLMSSP\0`, the Signature of every message (MS-NLMP 2.2.1).
@@ -683,31 +684,6 @@ impl<'a> AuthenticateRepr<'a> {
 
 // ---------------------------------------------------------------- NTLMv2
 
-/// Writes `s` as UTF-16LE into `out`, upper-casing it when `upper`
-/// (MS-NLMP 3.3.2 `UNICODE()` and `Uppercase()`).
-pub fn utf16le(s: &str, upper: bool, out: &mut [u8]) -> Result<usize> {
-    let mut n = 0;
-    let mut units = [0u16; 2];
-    for ch in s.chars() {
-        let mut push = |c: char| -> Result<()> {
-            for u in c.encode_utf16(&mut units).iter() {
-                let dst = out.get_mut(n..n + 2).ok_or(Error::NoSpace)?;
-                dst.copy_from_slice(&u.to_le_bytes());
-                n += 2;
-            }
-            Ok(())
-        };
-        if upper {
-            for c in ch.to_uppercase() {
-                push(c)?;
-            }
-        } else {
-            push(ch)?;
-        }
-    }
-    Ok(n)
-}
-
 /// Feeds a password to `f` as UTF-16LE code units: UTF-8 when it is valid
 /// UTF-8, otherwise each byte as one Latin-1 character.
 fn password_units(password: &[u8], mut f: impl FnMut([u8; 2])) {
@@ -927,7 +903,7 @@ mod test {
         let r = ChallengeRepr::parse(&ChallengeMessage::new_checked(&CHALLENGE_MSG[..]).unwrap())
             .unwrap();
         let mut vm = [0u8; 4];
-        utf16le("VM", false, &mut vm).unwrap();
+        crate::wire::utf16le("VM", crate::wire::Case::AsIs, &mut vm).unwrap();
         assert_eq!(r.target_name, &vm);
         assert_eq!(r.nb_domain_name(), Some(&vm[..]));
         assert!(r.timestamp().is_some());

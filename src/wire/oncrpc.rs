@@ -9,6 +9,7 @@
 
 use core::fmt;
 
+use super::be::{get_u32, put};
 use super::xdr::{self, Writer};
 
 /// Errors of the ONC RPC layer (RFC 5531 §9).
@@ -364,7 +365,7 @@ impl<'a> Credential<'a> {
 }
 
 mod field {
-    pub type Field = core::ops::Range<usize>;
+    use crate::wire::Field;
     // call_body (RFC 5531 §9), after xid and msg_type
     pub const XID: Field = 0..4;
     pub const MSG_TYPE: Field = 4..8;
@@ -376,20 +377,6 @@ mod field {
     // reply_body (RFC 5531 §9)
     pub const REPLY_STAT: Field = 8..12;
     pub const REPLY_FIXED_END: usize = 12;
-}
-
-fn be32(b: &[u8], f: field::Field) -> u32 {
-    let mut raw = [0u8; 4];
-    if let Some(src) = b.get(f) {
-        raw.copy_from_slice(src);
-    }
-    u32::from_be_bytes(raw)
-}
-
-fn set_be32(b: &mut [u8], f: field::Field, v: u32) {
-    if let Some(dst) = b.get_mut(f) {
-        dst.copy_from_slice(&v.to_be_bytes());
-    }
 }
 
 /// Typed view of the fixed front of a call message: xid, msg_type,
@@ -423,27 +410,27 @@ impl<T: AsRef<[u8]>> CallHeader<T> {
 
     /// Transaction id (`xid`, RFC 5531 §9).
     pub fn xid(&self) -> u32 {
-        be32(self.buffer.as_ref(), field::XID)
+        get_u32(self.buffer.as_ref(), field::XID)
     }
     /// `msg_type` (RFC 5531 §9).
     pub fn msg_type(&self) -> MsgType {
-        be32(self.buffer.as_ref(), field::MSG_TYPE).into()
+        get_u32(self.buffer.as_ref(), field::MSG_TYPE).into()
     }
     /// `rpcvers` (RFC 5531 §9).
     pub fn rpc_version(&self) -> u32 {
-        be32(self.buffer.as_ref(), field::RPCVERS)
+        get_u32(self.buffer.as_ref(), field::RPCVERS)
     }
     /// Program number (`prog`, RFC 5531 §9).
     pub fn prog(&self) -> u32 {
-        be32(self.buffer.as_ref(), field::PROG)
+        get_u32(self.buffer.as_ref(), field::PROG)
     }
     /// Program version (`vers`, RFC 5531 §9).
     pub fn vers(&self) -> u32 {
-        be32(self.buffer.as_ref(), field::VERS)
+        get_u32(self.buffer.as_ref(), field::VERS)
     }
     /// Procedure number (`proc`, RFC 5531 §9).
     pub fn procedure(&self) -> u32 {
-        be32(self.buffer.as_ref(), field::PROC)
+        get_u32(self.buffer.as_ref(), field::PROC)
     }
     /// Bytes after the fixed part: credential, verifier, arguments (RFC 5531 §9).
     pub fn payload(&self) -> &[u8] {
@@ -457,27 +444,31 @@ impl<T: AsRef<[u8]>> CallHeader<T> {
 impl<T: AsRef<[u8]> + AsMut<[u8]>> CallHeader<T> {
     /// Sets the xid (RFC 5531 §9).
     pub fn set_xid(&mut self, v: u32) {
-        set_be32(self.buffer.as_mut(), field::XID, v)
+        put(self.buffer.as_mut(), field::XID, &u32::to_be_bytes(v))
     }
     /// Sets msg_type (RFC 5531 §9).
     pub fn set_msg_type(&mut self, v: MsgType) {
-        set_be32(self.buffer.as_mut(), field::MSG_TYPE, v.into())
+        put(
+            self.buffer.as_mut(),
+            field::MSG_TYPE,
+            &u32::to_be_bytes(v.into()),
+        )
     }
     /// Sets rpcvers (RFC 5531 §9).
     pub fn set_rpc_version(&mut self, v: u32) {
-        set_be32(self.buffer.as_mut(), field::RPCVERS, v)
+        put(self.buffer.as_mut(), field::RPCVERS, &u32::to_be_bytes(v))
     }
     /// Sets prog (RFC 5531 §9).
     pub fn set_prog(&mut self, v: u32) {
-        set_be32(self.buffer.as_mut(), field::PROG, v)
+        put(self.buffer.as_mut(), field::PROG, &u32::to_be_bytes(v))
     }
     /// Sets vers (RFC 5531 §9).
     pub fn set_vers(&mut self, v: u32) {
-        set_be32(self.buffer.as_mut(), field::VERS, v)
+        put(self.buffer.as_mut(), field::VERS, &u32::to_be_bytes(v))
     }
     /// Sets proc (RFC 5531 §9).
     pub fn set_procedure(&mut self, v: u32) {
-        set_be32(self.buffer.as_mut(), field::PROC, v)
+        put(self.buffer.as_mut(), field::PROC, &u32::to_be_bytes(v))
     }
 }
 
@@ -512,15 +503,15 @@ impl<T: AsRef<[u8]>> ReplyHeader<T> {
 
     /// Transaction id (`xid`, RFC 5531 §9).
     pub fn xid(&self) -> u32 {
-        be32(self.buffer.as_ref(), field::XID)
+        get_u32(self.buffer.as_ref(), field::XID)
     }
     /// `msg_type` (RFC 5531 §9).
     pub fn msg_type(&self) -> MsgType {
-        be32(self.buffer.as_ref(), field::MSG_TYPE).into()
+        get_u32(self.buffer.as_ref(), field::MSG_TYPE).into()
     }
     /// `reply_stat` (RFC 5531 §9).
     pub fn reply_stat(&self) -> ReplyStat {
-        be32(self.buffer.as_ref(), field::REPLY_STAT).into()
+        get_u32(self.buffer.as_ref(), field::REPLY_STAT).into()
     }
     /// Bytes after the fixed part (RFC 5531 §9).
     pub fn payload(&self) -> &[u8] {

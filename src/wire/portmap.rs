@@ -4,6 +4,7 @@
 //! The call's arguments are one fixed-size [`Mapping`], the reply's result
 //! one unsigned integer, 0 when the program is not registered.
 
+use super::be::{get_u32, put};
 use super::oncrpc::{self, Result};
 use super::xdr::{self, Writer};
 
@@ -43,7 +44,7 @@ crate::enum_with_unknown! {
 }
 
 mod field {
-    pub type Field = core::ops::Range<usize>;
+    use crate::wire::Field;
     // struct mapping (RFC 1833 §3)
     pub const PROG: Field = 0..4;
     pub const VERS: Field = 4..8;
@@ -56,20 +57,6 @@ mod field {
 #[derive(Debug, Clone)]
 pub struct Mapping<T: AsRef<[u8]>> {
     buffer: T,
-}
-
-fn get(b: &[u8], f: field::Field) -> u32 {
-    let mut raw = [0u8; 4];
-    if let Some(src) = b.get(f) {
-        raw.copy_from_slice(src);
-    }
-    u32::from_be_bytes(raw)
-}
-
-fn set(b: &mut [u8], f: field::Field, v: u32) {
-    if let Some(dst) = b.get_mut(f) {
-        dst.copy_from_slice(&v.to_be_bytes());
-    }
 }
 
 impl<T: AsRef<[u8]>> Mapping<T> {
@@ -96,38 +83,42 @@ impl<T: AsRef<[u8]>> Mapping<T> {
 
     /// Program number (RFC 1833 §3, `prog`).
     pub fn prog(&self) -> u32 {
-        get(self.buffer.as_ref(), field::PROG)
+        get_u32(self.buffer.as_ref(), field::PROG)
     }
     /// Program version (RFC 1833 §3, `vers`).
     pub fn vers(&self) -> u32 {
-        get(self.buffer.as_ref(), field::VERS)
+        get_u32(self.buffer.as_ref(), field::VERS)
     }
     /// Transport (RFC 1833 §3, `prot`).
     pub fn prot(&self) -> Protocol {
-        get(self.buffer.as_ref(), field::PROT).into()
+        get_u32(self.buffer.as_ref(), field::PROT).into()
     }
     /// Port; ignored in a GETPORT call (RFC 1833 §3, `port`).
     pub fn port(&self) -> u32 {
-        get(self.buffer.as_ref(), field::PORT)
+        get_u32(self.buffer.as_ref(), field::PORT)
     }
 }
 
 impl<T: AsRef<[u8]> + AsMut<[u8]>> Mapping<T> {
     /// Sets `prog` (RFC 1833 §3).
     pub fn set_prog(&mut self, v: u32) {
-        set(self.buffer.as_mut(), field::PROG, v)
+        put(self.buffer.as_mut(), field::PROG, &u32::to_be_bytes(v))
     }
     /// Sets `vers` (RFC 1833 §3).
     pub fn set_vers(&mut self, v: u32) {
-        set(self.buffer.as_mut(), field::VERS, v)
+        put(self.buffer.as_mut(), field::VERS, &u32::to_be_bytes(v))
     }
     /// Sets `prot` (RFC 1833 §3).
     pub fn set_prot(&mut self, v: Protocol) {
-        set(self.buffer.as_mut(), field::PROT, v.into())
+        put(
+            self.buffer.as_mut(),
+            field::PROT,
+            &u32::to_be_bytes(v.into()),
+        )
     }
     /// Sets `port` (RFC 1833 §3).
     pub fn set_port(&mut self, v: u32) {
-        set(self.buffer.as_mut(), field::PORT, v)
+        put(self.buffer.as_mut(), field::PORT, &u32::to_be_bytes(v))
     }
 }
 

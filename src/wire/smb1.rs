@@ -15,7 +15,8 @@ use md5::{Digest, Md5};
 
 use super::ntstatus::NtStatus;
 
-use super::le::{Field, get_u16, get_u32, get_u64, put};
+use super::Field;
+use super::le::{get_u16, get_u32, get_u64, put};
 
 /// Length of the SMB1 header (MS-CIFS 2.2.3.1).
 pub const HEADER_LEN: usize = 32;
@@ -1291,7 +1292,8 @@ mod test {
     fn tree_connect_read_and_emit() {
         let r = TreeConnectRequestRepr::parse(body(&TCON_REQ)).unwrap();
         let mut path = [0u8; 64];
-        let n = crate::wire::smb2::utf16le("\\\\127.0.0.1\\PUB", &mut path).unwrap();
+        let n =
+            crate::wire::utf16le("\\\\127.0.0.1\\PUB", crate::wire::Case::AsIs, &mut path).unwrap();
         assert_eq!(r.path, &path[..n]);
         assert_eq!(r.service, SERVICE_ANY);
         let mut buf = [0xa5u8; 128];
@@ -1411,7 +1413,7 @@ mod test {
             .unwrap();
         let a = AuthenticateRepr::parse(&AuthenticateMessage::new_checked(token).unwrap()).unwrap();
         let mut upper = [0u8; 32];
-        let n = ntlmssp::utf16le("SMBTEST", false, &mut upper).unwrap();
+        let n = crate::wire::utf16le("SMBTEST", crate::wire::Case::AsIs, &mut upper).unwrap();
         let rk = ntlmssp::nt_owf_v2_le(&ntlmssp::nt_hash(b"pw"), &upper[..n], a.domain);
         let key = SigningKey(ntlmssp::session_base_key(&rk, &a.nt_response[..16]));
         let msgs: [&[u8]; 6] = [

@@ -12,7 +12,8 @@ use core::fmt;
 
 use super::ntstatus::NtStatus;
 
-use super::le::{Field, get_u16, get_u32, get_u64, put};
+use super::Field;
+use super::le::{get_u16, get_u32, get_u64, put};
 
 /// Length of the SMB2 header (MS-SMB2 2.2.1).
 pub const HEADER_LEN: usize = 64;
@@ -232,18 +233,6 @@ pub mod session_flags {
 pub mod share_flags {
     /// SMB2_SHAREFLAG_ENCRYPT_DATA.
     pub const ENCRYPT_DATA: u32 = 0x0000_8000;
-}
-
-/// Writes `s` as UTF-16LE into `out`, returning the number of bytes
-/// (the string form of every SMB2 path, MS-SMB2 2.2.9).
-pub fn utf16le(s: &str, out: &mut [u8]) -> Result<usize> {
-    let mut n = 0;
-    for unit in s.encode_utf16() {
-        let dst = out.get_mut(n..n + 2).ok_or(Error::NoSpace)?;
-        dst.copy_from_slice(&unit.to_le_bytes());
-        n += 2;
-    }
-    Ok(n)
 }
 
 // ---------------------------------------------------------------- header
@@ -1371,7 +1360,7 @@ impl<T: AsRef<[u8]>> TreeConnectRequest<T> {
 pub struct TreeConnectRequestRepr<'a> {
     /// Flags (3.1.1) / Reserved.
     pub flags: u16,
-    /// `\\server\share` in UTF-16LE (see [`utf16le`]).
+    /// `\\server\share` in UTF-16LE (see [`crate::wire::utf16le`]).
     pub path: &'a [u8],
 }
 
@@ -1931,7 +1920,8 @@ mod test {
         )
         .unwrap();
         let mut path = [0u8; 64];
-        let n = utf16le("\\\\127.0.0.1\\pub", &mut path).unwrap();
+        let n =
+            crate::wire::utf16le("\\\\127.0.0.1\\pub", crate::wire::Case::AsIs, &mut path).unwrap();
         assert_eq!(r.path, &path[..n]);
         let mut buf = [0xa5u8; 128];
         let n = TreeConnectRequestRepr {

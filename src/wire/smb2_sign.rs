@@ -490,7 +490,7 @@ mod test {
             .unwrap();
         let a = AuthenticateRepr::parse(&AuthenticateMessage::new_checked(token).unwrap()).unwrap();
         let mut upper = [0u8; 64];
-        let n = ntlmssp::utf16le("SMBTEST", false, &mut upper).unwrap();
+        let n = crate::wire::utf16le("SMBTEST", crate::wire::Case::AsIs, &mut upper).unwrap();
         let key = ntlmssp::nt_owf_v2_le(&ntlmssp::nt_hash(b"pw"), &upper[..n], a.domain);
         ntlmssp::session_base_key(&key, &a.nt_response[..16])
     }
