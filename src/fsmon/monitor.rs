@@ -105,6 +105,8 @@ pub struct Monitor<P: Probe> {
     checks: u32,
     /// Unix time of the last change of state, for readers.
     last_change: i64,
+    /// systemd's notification socket (Type=notify units), if any.
+    notify: crate::sys::notify::Notifier,
 }
 
 impl<P: Probe> Monitor<P> {
@@ -152,6 +154,7 @@ impl<P: Probe> Monitor<P> {
             announced: false,
             checks: 0,
             last_change: crate::sys::clock::now_unix(),
+            notify: crate::sys::notify::Notifier::from_env(),
         })
     }
 
@@ -172,11 +175,17 @@ impl<P: Probe> Monitor<P> {
                 Ok(()) => {
                     if self.failures > 0 {
                         self.last_change = crate::sys::clock::now_unix();
+                        self.notify
+                            .send(format_args!("STATUS=watching {}", self.probe.target()));
                     }
                     self.failures = 0;
                     if !self.announced {
                         self.announced = true;
                         self.log.msg(Msg::Watching(self.probe.target()));
+                        self.notify.send(format_args!(
+                            "READY=1\nSTATUS=watching {}",
+                            self.probe.target()
+                        ));
                     }
                 }
                 Err(f) => {
@@ -184,6 +193,12 @@ impl<P: Probe> Monitor<P> {
                         self.last_change = crate::sys::clock::now_unix();
                     }
                     self.failures += 1;
+                    self.notify.send(format_args!(
+                        "STATUS=failing {} of {}: {}",
+                        self.failures,
+                        self.settings.retries,
+                        self.probe.target()
+                    ));
                     if self.failures >= self.settings.retries {
                         self.probe.report(&mut self.log, &f);
                         if self.log.applet == Applet::Nfs {
@@ -220,6 +235,12 @@ impl<P: Probe> Monitor<P> {
     /// Sleeps up to `left` or until a signal; SIGTERM/SIGINT end the
     /// monitor as `-stop` does.
     fn wait(&mut self, left: Duration) -> Option<End> {
+        let now = Instant::now();
+        self.notify.tick(now);
+        let left = match self.notify.next_watchdog() {
+            Some(due) => left.min(due.saturating_duration_since(now)),
+            None => left,
+        };
         let ts = crate::sys::clock::to_timespec(left);
         let mut fds = [PollFd::new(&self.signals, PollFlags::IN)];
         let _ = poll(&mut fds, Some(&ts));
@@ -278,6 +299,12 @@ impl<P: Probe> Monitor<P> {
             self.paused = seen.paused;
             self.last_change = crate::sys::clock::now_unix();
             if self.paused {
+                self.notify.send(format_args!("STATUS=paused"));
+            } else {
+                self.notify
+                    .send(format_args!("STATUS=watching {}", self.probe.target()));
+            }
+            if self.paused {
                 self.log.msg(Msg::Paused);
             } else {
                 self.log.msg(Msg::Resumed);
@@ -303,6 +330,7 @@ impl<P: Probe> Monitor<P> {
     /// Drops the registration (removing the registry when it was the last)
     /// and returns the exit status.
     pub fn finish(mut self, end: End) -> super::Status {
+        self.notify.send(format_args!("STOPPING=1"));
         let (slot, me) = (self.slot, self.me);
         let _ = self.registry.with(false, |r| {
             if r.owned_by(slot, &me).is_some() {

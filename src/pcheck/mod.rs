@@ -212,6 +212,10 @@ pub struct Monitor {
     events: Vec<epoll::Event>,
     me: i32,
     counts_dirty: bool,
+    /// systemd's notification socket (Type=notify units), if any.
+    notify: crate::sys::notify::Notifier,
+    /// READY=1 sent: every PENT has been looked up once.
+    ready: bool,
 }
 
 /// Why the monitor could not start.
@@ -281,6 +285,8 @@ impl Monitor {
             events: Vec::with_capacity(64),
             me,
             counts_dirty: true,
+            notify: crate::sys::notify::Notifier::from_env(),
+            ready: false,
         };
         m.publish();
         Ok(m)
@@ -313,6 +319,9 @@ impl Monitor {
                 deadline = deadline.min(due);
             }
         }
+        if let Some(due) = self.notify.next_watchdog() {
+            deadline = deadline.min(due);
+        }
         let mut wait = deadline.saturating_duration_since(now);
         if let Some(max) = max_wait {
             wait = wait.min(max);
@@ -339,6 +348,7 @@ impl Monitor {
             }
         }
         let now = Instant::now();
+        self.notify.tick(now);
         if end.is_none() && now >= self.next_mailbox {
             self.next_mailbox = now + self.params.msg_check_interval;
             end = self.check_mailbox();
@@ -349,6 +359,13 @@ impl Monitor {
         }
         if end.is_none() && self.entries.iter().any(|e| e.is_due(now)) {
             end = self.seek(now);
+            // Every PENT is due at start: after the first look-up of all
+            // of them the service manager may rely on pcheck.
+            if !self.ready {
+                self.ready = true;
+                self.counts_dirty = true;
+                self.notify.send(format_args!("READY=1"));
+            }
         }
         self.publish();
         end
@@ -758,6 +775,13 @@ impl Monitor {
             .iter()
             .filter(|e| e.proc_sts() != ProcSts::Avail)
             .count() as u32;
+        if self.ready {
+            self.notify.send(format_args!(
+                "STATUS=watching {} of {} processes",
+                all - fail,
+                all
+            ));
+        }
         self.counts_dirty = !self.segment.update(|h| {
             h.entry_count = all;
             h.all_proc_count = all;
@@ -768,6 +792,7 @@ impl Monitor {
 
     /// Logs the end, writes SHM_DUMP_FILE, removes the segment.
     pub fn finish(mut self, end: End) {
+        self.notify.send(format_args!("STOPPING=1"));
         match end {
             End::Shutdown => log!(self.log, Severity::Info, "Shutdown pcheck"),
             End::Failover => log!(

@@ -11,6 +11,7 @@ pub mod futex;
 pub mod ipc;
 pub mod mem;
 pub mod net;
+pub mod notify;
 pub mod process;
 pub mod procev;
 pub mod procfs;
