@@ -41,6 +41,16 @@ impl Listener {
         self.got.lock().unwrap().clone()
     }
 
+    /// How many `what` datagrams come within the next `span`.
+    fn count_during(&self, what: &str, span: Duration) -> usize {
+        let from = Instant::now();
+        std::thread::sleep(span);
+        self.messages()
+            .iter()
+            .filter(|(t, m)| *t >= from && m == what)
+            .count()
+    }
+
     fn wait_for(&self, what: &str, limit: Duration) -> Instant {
         wait_until(limit, || {
             self.messages()
@@ -72,13 +82,7 @@ fn pcheck_ready_after_the_look_up_watchdog_and_stopping() {
     assert_eq!(w.count_log(&format!("({name} ,pid={pid}) Up")), 1);
     listener.wait_for("STATUS=watching 1 of 1 processes", 5 * S);
     // WATCHDOG=1 every 100 ms: count over one second.
-    let from = Instant::now();
-    std::thread::sleep(S);
-    let dogs = listener
-        .messages()
-        .iter()
-        .filter(|(t, m)| *t >= from && m == "WATCHDOG=1")
-        .count();
+    let dogs = listener.count_during("WATCHDOG=1", S);
     assert!((6..=14).contains(&dogs), "{dogs} WATCHDOG=1 in 1 s");
     common::kill(pc as i32, "-TERM");
     listener.wait_for("STOPPING=1", 5 * S);
@@ -97,9 +101,9 @@ fn pcheck_without_watchdog_sends_none_and_abstract_names_work() {
     let pfile = w.pfile("", &[format!("{name}:-:60:3:continue")]);
     let pc = w.spawn_pcheck(&pfile, &[("NOTIFY_SOCKET", &format!("@{abstract_name}"))]);
     listener.wait_for("READY=1", 5 * S);
-    std::thread::sleep(S / 2);
-    assert!(
-        listener.messages().iter().all(|(_, m)| m != "WATCHDOG=1"),
+    assert_eq!(
+        listener.count_during("WATCHDOG=1", S / 2),
+        0,
         "no WatchdogSec, no WATCHDOG=1"
     );
     common::kill(pc as i32, "-TERM");
@@ -136,13 +140,7 @@ fn sambamon_ready_after_the_first_passing_check() {
         listener.messages()
     );
     // Watchdog keeps coming between checks.
-    let from = Instant::now();
-    std::thread::sleep(S);
-    let dogs = listener
-        .messages()
-        .iter()
-        .filter(|(t, m)| *t >= from && m == "WATCHDOG=1")
-        .count();
+    let dogs = listener.count_during("WATCHDOG=1", S);
     assert!((3..=7).contains(&dogs), "{dogs} WATCHDOG=1 in 1 s");
     assert!(
         fs.run("clp_sambamon", &["nt1", "-stop", "5"])
