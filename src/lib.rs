@@ -5,6 +5,7 @@
 
 pub mod applets;
 pub mod args;
+pub mod event;
 pub mod fsmon;
 pub mod pcheck;
 pub mod pfile;
@@ -13,6 +14,7 @@ pub mod probe;
 pub mod pstate;
 pub mod shmtext;
 pub mod sys;
+pub mod timelimit;
 pub mod wire;
 
 use std::ffi::OsString;
