@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 
+use crate::event;
 use crate::sys::procfs;
 use crate::sys::signals::{SIGINT, SIGTERM, SIGUSR1, SignalFd};
 
@@ -104,6 +105,8 @@ pub struct Monitor<P: Probe> {
     paused: bool,
     announced: bool,
     checks: u32,
+    /// The id of the `failing` event raised, which `recovered` clears.
+    alarm: Option<event::EventId>,
 }
 
 impl<P: Probe> Monitor<P> {
@@ -146,6 +149,7 @@ impl<P: Probe> Monitor<P> {
             paused: false,
             announced: false,
             checks: 0,
+            alarm: None,
         })
     }
 
@@ -164,6 +168,9 @@ impl<P: Probe> Monitor<P> {
             self.checks = self.checks.wrapping_add(1);
             match self.probe.check() {
                 Ok(()) => {
+                    if let Some(failing) = self.alarm.take() {
+                        self.raise("recovered", 0, Some(&failing));
+                    }
                     self.failures = 0;
                     if !self.announced {
                         self.announced = true;
@@ -172,7 +179,11 @@ impl<P: Probe> Monitor<P> {
                 }
                 Err(f) => {
                     self.failures += 1;
+                    if self.failures == 1 {
+                        self.alarm = self.raise("failing", 2, None);
+                    }
                     if self.failures >= self.settings.retries {
+                        self.raise("failed", 5, None);
                         self.probe.report(&mut self.log, &f);
                         if self.log.applet == Applet::Nfs {
                             self.log.msg(Msg::NfsError);
@@ -203,6 +214,19 @@ impl<P: Probe> Monitor<P> {
                 return Some(end);
             }
         }
+    }
+
+    /// Raises `CLASS/EVENT` for this monitor (class = the applet's name).
+    fn raise(&self, name: &str, severity: u8, clears: Option<&str>) -> Option<event::EventId> {
+        let applet = self.log.applet.name();
+        event::raise(&event::Event {
+            class: applet,
+            event: name,
+            applet,
+            instance: core::str::from_utf8(&self.id).unwrap_or("?"),
+            severity,
+            clears,
+        })
     }
 
     /// Sleeps up to `left` or until a signal; SIGTERM/SIGINT end the
