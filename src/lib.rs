@@ -5,12 +5,14 @@
 
 pub mod applets;
 pub mod args;
+pub mod event;
 pub mod fsmon;
 pub mod pcheck;
 pub mod pmf;
 pub mod probe;
 pub mod shm;
 pub mod sys;
+pub mod timelimit;
 pub mod wire;
 
 use std::ffi::OsString;

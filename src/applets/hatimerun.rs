@@ -12,10 +12,10 @@ use rustix::event::{PollFd, PollFlags, poll};
 use crate::args::Cursor;
 use crate::log;
 use crate::sys::process;
-use crate::sys::procfs::Scanner;
 use crate::sys::signals::{self, SignalFd};
 use crate::sys::spawn::{self, Command, Exit};
 use crate::sys::syslog::{Severity, Syslog};
+use crate::timelimit;
 
 const USAGE: &str = "\
 usage: hatimerun -t TIMEOUT [-adv] [-e EXITCODE] [-x PCT] PROG [ARGS...]
@@ -45,9 +45,6 @@ mod status {
     /// scds_timerun's SCHA_ERR_INTERNAL / SCHA_ERR_INVAL.
     pub const OWN: u8 = 98;
 }
-
-/// After this long a descendant that ignored SIGNAL gets SIGKILL.
-const KILL_GRACE: Duration = Duration::from_secs(1);
 
 struct Opts {
     timeout: Duration,
@@ -230,7 +227,7 @@ fn run(o: &Opts) -> Result<u8, String> {
                         signals::name(sig_used).unwrap_or("?")
                     ),
                 );
-                kill_all(pid, sig_used, &signals);
+                timelimit::kill_all(pid, sig_used, &signals);
                 return Ok(status::OWN);
             }
         }
@@ -294,57 +291,6 @@ fn run(o: &Opts) -> Result<u8, String> {
             signals::name(sig).unwrap_or("?")
         ),
     );
-    kill_all(pid, sig, &signals);
+    timelimit::kill_all(pid, sig, &signals);
     Ok(o.code)
-}
-
-/// Signals the program's group and every other descendant until none is
-/// left, reaping as they go (SIGKILL after [`KILL_GRACE`]).
-fn kill_all(pgid: i32, first: i32, signals: &SignalFd) {
-    let me = crate::sys::getpid();
-    let began = Instant::now();
-    let mut scanner = Scanner::new().ok();
-    loop {
-        let sig = if began.elapsed() < KILL_GRACE {
-            first
-        } else {
-            signals::SIGKILL
-        };
-        let _ = signals::kill_group(pgid, sig);
-        if let Some(scanner) = scanner.as_mut() {
-            for pid in descendants(scanner, me) {
-                let _ = signals::kill(pid, sig);
-            }
-        }
-        while spawn::reap_any().is_some() {}
-        if !process::has_children() {
-            return;
-        }
-        let ts = rustix::time::Timespec {
-            tv_sec: 0,
-            tv_nsec: 20_000_000,
-        };
-        let mut fds = [PollFd::new(signals, PollFlags::IN)];
-        let _ = poll(&mut fds, Some(&ts));
-        while signals.read().is_some() {}
-    }
-}
-
-/// Every live descendant of `root`, found by following parent links.
-fn descendants(scanner: &mut Scanner, root: i32) -> Vec<i32> {
-    let mut all: Vec<(i32, i32)> = Vec::new();
-    let _ = scanner.for_each(|p| all.push((p.pid, p.stat.ppid)));
-    let mut found = vec![root];
-    let mut grew = true;
-    while grew {
-        grew = false;
-        for &(pid, ppid) in &all {
-            if found.contains(&ppid) && !found.contains(&pid) {
-                found.push(pid);
-                grew = true;
-            }
-        }
-    }
-    found.retain(|&p| p != root);
-    found
 }

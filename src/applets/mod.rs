@@ -6,6 +6,7 @@ pub mod hatimerun;
 pub mod padmin;
 pub mod pcheck;
 pub mod pmfadm;
+pub mod sendevent;
 pub mod status;
 
 use std::process::ExitCode;
@@ -50,6 +51,11 @@ pub const APPLETS: &[Applet] = &[
         name: "pmfadm",
         main: pmfadm::main,
         summary: "process monitor facility: start, restart, stop by nametag",
+    },
+    Applet {
+        name: "sendevent",
+        main: sendevent::main,
+        summary: "event notification: run the handlers registered for an event",
     },
 ];
 

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags, poll};
 
+use crate::event;
 use crate::sys::signals::{SIGINT, SIGTERM, SIGUSR1, SignalFd};
 
 use super::messages::{Log, Msg};
@@ -107,6 +108,8 @@ pub struct Monitor<P: Probe> {
     last_change: i64,
     /// systemd's notification socket (Type=notify units), if any.
     notify: crate::sys::notify::Notifier,
+    /// The id of the `failing` event raised, which `recovered` clears.
+    alarm: Option<event::EventId>,
 }
 
 impl<P: Probe> Monitor<P> {
@@ -155,6 +158,7 @@ impl<P: Probe> Monitor<P> {
             checks: 0,
             last_change: crate::sys::clock::now_unix(),
             notify: crate::sys::notify::Notifier::from_env(),
+            alarm: None,
         })
     }
 
@@ -178,6 +182,9 @@ impl<P: Probe> Monitor<P> {
                         self.notify
                             .send(format_args!("STATUS=watching {}", self.probe.target()));
                     }
+                    if let Some(failing) = self.alarm.take() {
+                        self.raise("recovered", 0, Some(&failing));
+                    }
                     self.failures = 0;
                     if !self.announced {
                         self.announced = true;
@@ -199,7 +206,11 @@ impl<P: Probe> Monitor<P> {
                         self.settings.retries,
                         self.probe.target()
                     ));
+                    if self.failures == 1 {
+                        self.alarm = self.raise("failing", 2, None);
+                    }
                     if self.failures >= self.settings.retries {
+                        self.raise("failed", 5, None);
                         self.probe.report(&mut self.log, &f);
                         if self.log.applet == Applet::Nfs {
                             self.log.msg(Msg::NfsError);
@@ -230,6 +241,19 @@ impl<P: Probe> Monitor<P> {
                 return Some(end);
             }
         }
+    }
+
+    /// Raises `CLASS/EVENT` for this monitor (class = the applet's name).
+    fn raise(&self, name: &str, severity: u8, clears: Option<&str>) -> Option<event::EventId> {
+        let applet = self.log.applet.name();
+        event::raise(&event::Event {
+            class: applet,
+            event: name,
+            applet,
+            instance: core::str::from_utf8(&self.id).unwrap_or("?"),
+            severity,
+            clears,
+        })
     }
 
     /// Sleeps up to `left` or until a signal; SIGTERM/SIGINT end the

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use rustix::event::epoll;
 use rustix::process::{Pid, PidfdFlags};
 
+use crate::event;
 use crate::log;
 use crate::sys::procfs::Scanner;
 use crate::sys::signals::{self, SignalFd};
@@ -447,7 +448,7 @@ impl Monitor {
             e.pent.name,
             gone.pid
         );
-        match e.phase {
+        let end = match e.phase {
             // A restart is already under way for this PENT: it replaces
             // every instance that died meanwhile.
             Phase::Restarting { .. }
@@ -457,7 +458,17 @@ impl Monitor {
             }
             | Phase::RetryOver => None,
             _ => self.failure(i),
-        }
+        };
+        // After the restart has been started: the event never delays it.
+        event::raise(&event::Event {
+            class: "pcheck",
+            event: "down",
+            applet: "pcheck",
+            instance: &self.entries[i].pent.name,
+            severity: 3,
+            clears: None,
+        });
+        end
     }
 
     /// A death, a failed restart, or a process not found: restart it, or
@@ -529,6 +540,14 @@ impl Monitor {
             e.pent.name,
             action
         );
+        event::raise(&event::Event {
+            class: "pcheck",
+            event: "retry_over",
+            applet: "pcheck",
+            instance: &e.pent.name,
+            severity: 5,
+            clears: None,
+        });
         e.watched.clear();
         e.phase = Phase::RetryOver;
         e.dirty = true;
@@ -591,6 +610,20 @@ impl Monitor {
             // Other instances of a same-name PENT may still run: only a
             // newly adopted process ends the search.
             if std::mem::take(&mut e.found) {
+                if let Phase::Seeking {
+                    after_restart: true,
+                    ..
+                } = e.phase
+                {
+                    event::raise(&event::Event {
+                        class: "pcheck",
+                        event: "restarted",
+                        applet: "pcheck",
+                        instance: &e.pent.name,
+                        severity: 1,
+                        clears: None,
+                    });
+                }
                 e.phase = Phase::Steady;
                 e.retry_count = 0;
                 continue;

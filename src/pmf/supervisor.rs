@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use rustix::event::{PollFd, PollFlags, poll};
 
 use super::registry::{self, Registry, Slot, cmd, state};
+use crate::event;
 use crate::log;
 use crate::shm::text::put_text;
 use crate::sys::procev::{ProcEvent, ProcEvents};
@@ -364,7 +365,9 @@ impl Supervisor {
                     seen[k] = true;
                     return;
                 }
-                let depth = if p.stat.ppid == me && p.pid != action_child {
+                let depth = if p.comm == event::launch::RUNNER_NAME.as_bytes() {
+                    None
+                } else if p.stat.ppid == me && p.pid != action_child {
                     Some(1)
                 } else {
                     tracked
@@ -502,6 +505,7 @@ impl Supervisor {
             Ok(pid) => {
                 self.track(pid, 0);
                 self.log_ended();
+                self.raise("restarted", 2);
                 if self.retries < 0 {
                     log!(
                         self.log,
@@ -538,6 +542,18 @@ impl Supervisor {
                 Some(End::GaveUp)
             }
         }
+    }
+
+    /// Raises `pmf/EVENT` for this nametag.
+    fn raise(&self, name: &str, severity: u8) {
+        event::raise(&event::Event {
+            class: "pmf",
+            event: name,
+            applet: "pmfadm",
+            instance: &self.tag,
+            severity,
+            clears: None,
+        });
     }
 
     fn log_ended(&mut self) {
@@ -703,12 +719,15 @@ impl Supervisor {
     /// left to init.
     pub fn finish(mut self, end: End) {
         match end {
-            End::GaveUp => log!(
-                self.log,
-                Severity::Crit,
-                "{}: giving up; nametag removed",
-                self.tag
-            ),
+            End::GaveUp => {
+                log!(
+                    self.log,
+                    Severity::Crit,
+                    "{}: giving up; nametag removed",
+                    self.tag
+                );
+                self.raise("gave_up", 5);
+            }
             End::Stopped => log!(
                 self.log,
                 Severity::Info,

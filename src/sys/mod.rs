@@ -44,3 +44,19 @@ pub fn is_root() -> bool {
 pub fn isatty(fd: std::os::fd::BorrowedFd<'_>) -> bool {
     rustix::termios::isatty(fd)
 }
+
+/// The value of environment variable `name`, read in place (getenv): no
+/// allocation, so a monitor loop may look it up on every event. Only for
+/// processes that do not change their environment once running.
+pub fn getenv(name: &std::ffi::CStr) -> Option<&'static [u8]> {
+    // SAFETY: getenv returns NULL or a NUL-terminated string inside the
+    // environment block, which mamori never modifies after start-up.
+    unsafe {
+        let p = libc::getenv(name.as_ptr());
+        if p.is_null() {
+            None
+        } else {
+            Some(std::ffi::CStr::from_ptr(p).to_bytes())
+        }
+    }
+}

@@ -130,3 +130,25 @@ pub fn wait_gone(pid: i32, start: u64, timeout: std::time::Duration) -> bool {
         }
     }
 }
+
+/// Like [`detach_files`], keeping no fd beyond 0–2: new session,
+/// stdin/stdout/stderr on /dev/null, every other fd closed.
+pub fn detach_all_files() -> io::Result<()> {
+    rustix::process::setsid()?;
+    let null = rustix::fs::open(
+        "/dev/null",
+        rustix::fs::OFlags::RDWR | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )?;
+    rustix::stdio::dup2_stdin(&null)?;
+    rustix::stdio::dup2_stdout(&null)?;
+    rustix::stdio::dup2_stderr(&null)?;
+    drop(null);
+    close_range(3, u32::MAX);
+    Ok(())
+}
+
+/// Names this process (`comm`, at most 15 bytes), as `ps` and /proc show it.
+pub fn set_name(name: &std::ffi::CStr) {
+    let _ = rustix::thread::set_name(name);
+}

@@ -153,3 +153,19 @@ pub fn kill(pid: i32, signal: i32) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// Unblocks every signal and gives every catchable one its default action:
+/// a process forked from a monitor must not keep the monitor's mask or
+/// its ignored SIGPIPE.
+pub fn reset_all() {
+    // SAFETY: an empty set is initialised by sigemptyset; SIG_DFL is
+    // always a valid disposition; SIGKILL/SIGSTOP just fail.
+    unsafe {
+        let mut empty: libc::sigset_t = core::mem::zeroed();
+        libc::sigemptyset(&mut empty);
+        libc::sigprocmask(libc::SIG_SETMASK, &empty, core::ptr::null_mut());
+        for s in 1..32 {
+            libc::signal(s, libc::SIG_DFL);
+        }
+    }
+}
