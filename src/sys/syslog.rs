@@ -37,6 +37,9 @@ pub struct Syslog {
     sock: Option<OwnedFd>,
     /// Also write every line to stderr (stderr is a terminal, or asked for).
     echo: bool,
+    /// Lines dropped because the logger's queue was full: said once it
+    /// takes lines again.
+    dropped: u64,
 }
 
 impl Syslog {
@@ -52,6 +55,7 @@ impl Syslog {
             addr: SocketAddrUnix::new(path.as_os_str()).ok(),
             sock: None,
             echo: false,
+            dropped: 0,
         }
     }
 
@@ -84,19 +88,61 @@ impl Syslog {
         }
     }
 
+    /// Sends one datagram without ever blocking: a logger that does not
+    /// read (its queue full) must not stop a monitor, so what does not fit
+    /// is dropped and counted. False when there is no logger at all.
     fn send(&mut self, datagram: &[u8]) -> bool {
+        if self.dropped > 0 && !self.say_dropped() {
+            self.dropped += 1;
+            return true;
+        }
+        match self.try_send(datagram) {
+            Sent::Yes => true,
+            Sent::Full => {
+                self.dropped += 1;
+                true
+            }
+            Sent::NoLogger => false,
+        }
+    }
+
+    /// Tells how many lines were lost, once the queue takes lines again.
+    fn say_dropped(&mut self) -> bool {
+        let mut line = heapless::String::<160>::new();
+        let pri = FACILITY_DAEMON * 8 + Severity::Warning as u8;
+        let _ = write!(line, "<{pri}>");
+        let _ = super::clock::write_syslog_stamp(&mut line, super::clock::now_unix());
+        let _ = write!(
+            line,
+            " {}[{}]: {} log lines dropped: the syslog socket was full",
+            self.ident, self.pid, self.dropped
+        );
+        match self.try_send(line.as_bytes()) {
+            Sent::Yes => {
+                self.dropped = 0;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn try_send(&mut self, datagram: &[u8]) -> Sent {
         for _attempt in 0..2 {
             if self.sock.is_none() {
                 self.sock = self.connect();
             }
-            let Some(sock) = &self.sock else { return false };
-            match rustix::net::send(sock, datagram, SendFlags::NOSIGNAL) {
-                Ok(_) => return true,
+            let Some(sock) = &self.sock else {
+                return Sent::NoLogger;
+            };
+            match rustix::net::send(sock, datagram, SendFlags::NOSIGNAL | SendFlags::DONTWAIT) {
+                Ok(_) => return Sent::Yes,
+                Err(rustix::io::Errno::AGAIN) => return Sent::Full,
+                Err(rustix::io::Errno::INTR) => {}
                 // The logger restarted: reconnect once.
                 Err(_) => self.sock = None,
             }
         }
-        false
+        Sent::NoLogger
     }
 
     fn connect(&self) -> Option<OwnedFd> {
@@ -104,13 +150,22 @@ impl Syslog {
         let sock = rustix::net::socket_with(
             AddressFamily::UNIX,
             SocketType::DGRAM,
-            rustix::net::SocketFlags::CLOEXEC,
+            rustix::net::SocketFlags::CLOEXEC | rustix::net::SocketFlags::NONBLOCK,
             None,
         )
         .ok()?;
         rustix::net::connect(&sock, addr).ok()?;
         Some(sock)
     }
+}
+
+/// What became of one datagram.
+enum Sent {
+    Yes,
+    /// The logger's queue is full: dropped.
+    Full,
+    /// No logger listens.
+    NoLogger,
 }
 
 /// Writes all of `buf` to `fd`, retrying on EINTR and short writes.
