@@ -144,24 +144,37 @@ pub fn main(mut args: Cursor) -> ExitCode {
     crate::fsmon::watch(APPLET, key, &id, &common, probe)
 }
 
-/// Reads `-p @FILE`: its first line, from a file only its owner can read.
+/// Reads `-p @FILE`: its first line, from a regular file only its owner
+/// can read. Opened without blocking and checked on the open file, so a
+/// FIFO or a device named there never hangs the start.
 fn read_password_file(path: &str) -> Result<Vec<u8>, ParamError> {
-    use std::os::unix::fs::PermissionsExt;
-    let meta =
-        std::fs::metadata(path).map_err(|e| ParamError::invalid(format!("-p @{path}: {e}")))?;
+    use std::io::Read as _;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let bad = |why: String| ParamError::invalid(format!("-p @{path}: {why}"));
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(|e| bad(e.to_string()))?;
+    let meta = file.metadata().map_err(|e| bad(e.to_string()))?;
+    if !meta.file_type().is_file() {
+        return Err(bad("not a regular file".into()));
+    }
     if meta.permissions().mode() & 0o077 != 0 {
-        return Err(ParamError::invalid(format!(
-            "-p @{path}: mode {:04o}; a password file must be mode 0600 (chmod 600 {path})",
+        return Err(bad(format!(
+            "mode {:04o}; a password file must be mode 0600 (chmod 600 {path})",
             meta.permissions().mode() & 0o7777
         )));
     }
-    let bytes = std::fs::read(path).map_err(|e| ParamError::invalid(format!("-p @{path}: {e}")))?;
+    let mut bytes = Vec::new();
+    file.by_ref()
+        .take(4096)
+        .read_to_end(&mut bytes)
+        .map_err(|e| bad(e.to_string()))?;
     let line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     if line.is_empty() {
-        return Err(ParamError::invalid(format!(
-            "-p @{path}: the file is empty"
-        )));
+        return Err(bad("the file is empty".into()));
     }
     Ok(line.to_vec())
 }

@@ -77,12 +77,13 @@ fn parse(mut args: Cursor) -> Result<Parsed, String> {
         if word == "-h" || word == "--help" {
             return Ok(Parsed::Help);
         }
-        if word == "--" {
-            break;
-        }
-        if !word.starts_with('-') || word.len() < 2 {
-            let mut argv = vec![word];
+        // `--` ends the options: PROG is the next word, whatever it is.
+        if word == "--" || !word.starts_with('-') || word.len() < 2 {
+            let mut argv = if word == "--" { Vec::new() } else { vec![word] };
             argv.extend(args.rest());
+            if argv.is_empty() {
+                break;
+            }
             let timeout = timeout.ok_or("-t TIMEOUT is required")?;
             if leave && signal.is_some() {
                 return Err("-a and -k exclude each other".into());

@@ -66,8 +66,53 @@ pub fn find(name: &str) -> Option<&'static Applet> {
 
 /// Prints `applet: message` on stderr and returns `code`.
 pub fn fail(applet: &str, message: impl std::fmt::Display, code: impl Into<u8>) -> ExitCode {
-    eprintln!("{applet}: {message}");
+    eprintln!("{applet}: {}", bound_quotes(&message.to_string()));
     ExitCode::from(code.into())
+}
+
+/// Longest quoted value an error line shows.
+const QUOTED_MAX: usize = 80;
+
+/// `message` with every quoted value (`"…"`, as `{:?}` writes them) cut
+/// at [`QUOTED_MAX`] characters: one line must stay one readable line, not
+/// a megabyte of a bad pfile line echoed back.
+pub fn bound_quotes(message: &str) -> std::borrow::Cow<'_, str> {
+    let mut out = String::new();
+    let mut inside = None;
+    let mut escaped = false;
+    let mut cut = false;
+    for c in message.chars() {
+        match inside {
+            None => {
+                out.push(c);
+                if c == '"' {
+                    inside = Some(0usize);
+                }
+            }
+            Some(n) => {
+                let closing = c == '"' && !escaped;
+                escaped = c == '\\' && !escaped;
+                if closing {
+                    if n > QUOTED_MAX {
+                        out.push('…');
+                        cut = true;
+                    }
+                    out.push(c);
+                    inside = None;
+                } else {
+                    if n < QUOTED_MAX {
+                        out.push(c);
+                    }
+                    inside = Some(n + 1);
+                }
+            }
+        }
+    }
+    if cut {
+        std::borrow::Cow::Owned(out)
+    } else {
+        std::borrow::Cow::Borrowed(message)
+    }
 }
 
 /// Declares an applet family's exit statuses as a `#[repr(u8)]` enum that
@@ -96,4 +141,22 @@ macro_rules! exit_statuses {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod test {
+    #[test]
+    fn long_quoted_values_are_cut() {
+        let long = "x".repeat(1000);
+        let msg = format!("pf:2: MONITOR_INTERVAL {long:?}: expected seconds");
+        let shown = super::bound_quotes(&msg);
+        assert_eq!(
+            shown,
+            format!(
+                "pf:2: MONITOR_INTERVAL \"{}…\": expected seconds",
+                "x".repeat(80)
+            )
+        );
+        assert_eq!(super::bound_quotes("a \"b\\\"c\" d"), "a \"b\\\"c\" d");
+    }
 }

@@ -152,6 +152,13 @@ fn parse(mut args: Cursor) -> Result<Opts, String> {
                         registry::TAG_MAX
                     ));
                 }
+                // Printed by -l, logs and mamori status: no escape sequences.
+                if o.tag.chars().any(char::is_control) {
+                    return Err(format!(
+                        "nametag {:?}: control characters are not allowed",
+                        o.tag
+                    ));
+                }
             }
             continue;
         }

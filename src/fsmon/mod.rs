@@ -107,6 +107,15 @@ pub fn watch<P: Probe>(applet: Applet, key: i32, id: &str, common: &Common, prob
             return Status::InUse.into();
         }
         Err(StartError::Full) => {
+            // Said to the log too: the cluster started this, nobody reads
+            // its stderr.
+            let mut log = crate::sys::syslog::Syslog::new(applet.name());
+            crate::log!(
+                log,
+                crate::sys::syslog::Severity::Err,
+                "[0] the ID registry is full ({} monitors): ID {id} not started",
+                registry::CAPACITY
+            );
             eprintln!(
                 "{}: the ID registry is full ({} monitors)",
                 applet.name(),

@@ -157,7 +157,7 @@ pub fn parse(
     if matches!(id.as_str(), "-h" | "--help") {
         return Ok((String::new(), Action::Help));
     }
-    if id.starts_with('-') {
+    if id.starts_with('-') || id.is_empty() {
         return Err(ParamError {
             id: 13,
             detail: format!("the ID must be the first argument, not {id:?}"),
@@ -238,6 +238,7 @@ mod test {
     fn ids_ranges_and_control_words() {
         assert_eq!(run(&[]).unwrap_err().id, 13);
         assert_eq!(run(&["-s", "x"]).unwrap_err().id, 13);
+        assert_eq!(run(&["", "-s", "x"]).unwrap_err().id, 13);
         assert_eq!(run(&["a-b"]).unwrap_err().id, 11);
         assert_eq!(run(&[&"a".repeat(256)]).unwrap_err().id, 11);
         assert!(run(&[&"a".repeat(255), "-disp"]).is_ok());

@@ -262,9 +262,13 @@ fn parse_pent(content: &str, line: usize, strict_owner: bool) -> Result<Pent, St
     if name.is_empty() {
         return Err("process name is empty".into());
     }
-    if name.len() > NAME_MAX || name.contains(char::is_whitespace) || name.contains('/') {
+    if name.len() > NAME_MAX
+        || name.contains(char::is_whitespace)
+        || name.contains('/')
+        || name.contains(char::is_control)
+    {
         return Err(format!(
-            "process name {name:?}: at most {NAME_MAX} bytes, no blanks or '/'"
+            "process name {name:?}: at most {NAME_MAX} bytes, no blanks, control characters or '/'"
         ));
     }
     let restart = restart.trim();

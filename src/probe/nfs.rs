@@ -311,7 +311,21 @@ impl From<NfsFailure> for Fallback {
 
 const TX_LEN: usize = 2048;
 const RX_LEN: usize = 4096;
-const MACHINE_NAME: &[u8] = b"mamori";
+/// The AUTH_SYS machine name: this node's name, as an NFS client sends it
+/// (RFC 5531 §14: at most 255 bytes), read once.
+fn machine_name() -> &'static [u8] {
+    static NAME: std::sync::OnceLock<heapless::Vec<u8, 255>> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| {
+        let uts = rustix::system::uname();
+        let node = uts.nodename().to_bytes();
+        let mut v = heapless::Vec::new();
+        let _ = v.extend_from_slice(&node[..node.len().min(255)]);
+        if v.is_empty() {
+            let _ = v.extend_from_slice(b"localhost");
+        }
+        v
+    })
+}
 
 static NEXT_XID: AtomicU32 = AtomicU32::new(0);
 
@@ -602,7 +616,7 @@ impl Client {
                 procedure,
                 cred: Credential::Sys(AuthSys {
                     stamp: xid,
-                    machine_name: MACHINE_NAME,
+                    machine_name: machine_name(),
                     uid: rustix::process::geteuid().as_raw(),
                     gid: rustix::process::getegid().as_raw(),
                     gids: heapless::Vec::new(),
