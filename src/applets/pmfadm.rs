@@ -441,6 +441,10 @@ fn detach(cfg: Config, reg: Registry) -> ExitCode {
 
 /// The supervisor's life, in the detached grandchild.
 fn supervise(cfg: Config, reg: Registry, w: std::os::fd::OwnedFd) -> ExitCode {
+    // Named `pmfd NAMETAG`, not after the command it runs: an
+    // administrator's `pkill -f httpd` must not end the monitoring of httpd.
+    crate::sys::process::set_name(c"pmfd");
+    let _ = crate::sys::procfs::set_own_cmdline(&["pmfd", &cfg.tag]);
     let mut sup = match Supervisor::start(&cfg, reg, Syslog::new("pmfd")) {
         Ok(s) => s,
         Err(e) => {

@@ -256,6 +256,27 @@ pub fn edit_own_startup_strings(
     Ok(())
 }
 
+/// Replaces this process's whole command line, as `ps` and
+/// `/proc/PID/cmdline` show it, with the words of `words` (cut to fit the
+/// original argv area, the rest zeroed). For a process that never reads
+/// its arguments again: `std::env::args` would then see these words.
+pub fn set_own_cmdline(words: &[&str]) -> std::io::Result<()> {
+    edit_own_startup_strings(StartupArea::Args, |area| {
+        let mut at = 0;
+        for w in words {
+            let room = area.len().saturating_sub(at + 1);
+            let n = w.len().min(room);
+            area[at..at + n].copy_from_slice(&w.as_bytes()[..n]);
+            at += n;
+            if at < area.len() {
+                area[at] = 0;
+                at += 1;
+            }
+        }
+        area[at..].fill(0);
+    })
+}
+
 #[cfg(test)]
 mod test {
     use super::*;
