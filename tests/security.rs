@@ -57,3 +57,58 @@ fn pkill_of_the_command_spares_its_supervisor() {
     assert_eq!(comm.trim(), "pmfd");
     assert!(pmfadm(&["-s", "web", "KILL"]).status.success());
 }
+
+fn as_nobody(args: &[&str]) {
+    let st = Command::new("setpriv")
+        .args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
+        .args(args)
+        .status()
+        .unwrap();
+    assert!(st.success(), "{args:?} as uid 65534");
+}
+
+/// SHM_DUMP_FILE in a world-writable sticky directory: a symlink planted
+/// as `.new` does not make root overwrite its target, and a FIFO planted
+/// there does not hang the shutdown.
+#[test]
+fn a_planted_dump_symlink_or_fifo_is_not_followed() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut w = World::new("dumpplant");
+    let shared = w.path("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let victim = w.path("victim");
+    std::fs::write(&victim, b"root's file\n").unwrap();
+    let dump = shared.join("pcheck.dump");
+    let name = w.name.clone();
+    let pfile = w.pfile(
+        &format!("SHM_DUMP_FILE {}\n", dump.display()),
+        &[format!("{name}:-:60:3:continue")],
+    );
+    let new = format!("{}.new", dump.display());
+    w.start_daemon(&name);
+    for (round, plant) in [
+        vec!["ln", "-s", victim.to_str().unwrap(), &new],
+        vec!["mkfifo", &new],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        as_nobody(&plant);
+        let pc = w.spawn_pcheck(&pfile, &[]);
+        w.wait_log_count(") Up", round + 1, 5 * S);
+        common::kill(pc as i32, "-TERM");
+        let st = w.wait_pcheck(pc, 5 * S);
+        assert!(st.is_some(), "{plant:?}: shutdown did not hang");
+        assert_eq!(std::fs::read(&victim).unwrap(), b"root's file\n");
+        assert!(
+            w.log_lines()
+                .iter()
+                .any(|l| l.contains("exists and is not our file")),
+            "{:?}",
+            w.log_lines()
+        );
+        std::fs::remove_file(&new).unwrap();
+    }
+    common::kill_named(&name);
+}

@@ -8,6 +8,7 @@
 //! buffer are sized when the pfile is loaded, log lines are formatted on
 //! the stack, and restart commands are prepared once.
 
+pub mod dump;
 pub mod pfile;
 pub mod segment;
 pub mod state;
@@ -850,7 +851,6 @@ impl Monitor {
     /// The whole state in readable form, written to `.new` then renamed.
     fn write_dump(&mut self) -> std::io::Result<()> {
         use std::fmt::Write as _;
-        use std::io::Write as _;
         let snap = self
             .segment
             .snapshot()
@@ -881,15 +881,7 @@ impl Monitor {
                 e.pent.action.name()
             );
         }
-        let path = &self.params.shm_dump_file;
-        let mut tmp = path.clone().into_os_string();
-        tmp.push(".new");
-        let mut f = std::fs::OpenOptions::new();
-        std::os::unix::fs::OpenOptionsExt::mode(&mut f, 0o600);
-        let mut file = f.write(true).create(true).truncate(true).open(&tmp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
+        dump::write(&self.params.shm_dump_file, text.as_bytes())
     }
 }
 
