@@ -112,3 +112,69 @@ fn a_planted_dump_symlink_or_fifo_is_not_followed() {
     }
     common::kill_named(&name);
 }
+
+/// A process named like a PENT but owned by another user is not adopted:
+/// its death runs no restart and drives no retry over.
+#[test]
+fn pcheck_does_not_adopt_another_users_process() {
+    let mut w = World::new("adopt");
+    let name = w.name.clone();
+    let root_daemon = w.start_daemon(&name);
+    let st = Command::new("setpriv")
+        .args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
+        .args([
+            "setsid",
+            "-f",
+            "/bin/bash",
+            "-c",
+            &format!("exec -a {name} sleep 100000"),
+        ])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let theirs = wait_until(5 * S, || {
+        pids_named(&name).into_iter().find(|p| *p != root_daemon)
+    })
+    .unwrap();
+    let script = w.restart_script("restart.sh", &name, 0);
+    let pfile = w.pfile(
+        "MONITOR_INTERVAL 0.2\n",
+        &[format!("{name}:{}:60:1:exit", script.display())],
+    );
+    let pc = w.spawn_pcheck(&pfile, &[]);
+    w.wait_log(&format!("({name} ,pid={root_daemon}) Up"), 5 * S);
+    w.wait_log(
+        &format!("({name} ,pid={theirs}) owned by uid 65534: not adopted"),
+        5 * S,
+    );
+    // Their process dies twice over: nothing happens to root's monitoring.
+    common::kill(theirs, "-KILL");
+    std::thread::sleep(S / 2);
+    assert_eq!(w.count_log("Down"), 0, "{:?}", w.log_lines());
+    assert_eq!(w.count_log(&format!("({name} ,pid={theirs}) Up")), 0);
+    assert!(w.wait_pcheck(pc, Duration::ZERO).is_none(), "no failover");
+    // Named in ALLOWED_USERS, such a process is adopted.
+    let st = Command::new("setpriv")
+        .args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
+        .args([
+            "setsid",
+            "-f",
+            "/bin/bash",
+            "-c",
+            &format!("exec -a {name} sleep 100000"),
+        ])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    common::kill(pc as i32, "-TERM");
+    w.wait_pcheck(pc, 5 * S);
+    let pfile = w.pfile(
+        "ALLOWED_USERS nobody\n",
+        &[format!("{name}:-:60:1:continue")],
+    );
+    let pc = w.spawn_pcheck(&pfile, &[]);
+    w.wait_log_count(") Up", 3, 5 * S);
+    common::kill(pc as i32, "-TERM");
+    w.wait_pcheck(pc, 5 * S);
+    common::kill_named(&name);
+}

@@ -9,6 +9,7 @@
 //! the stack, and restart commands are prepared once.
 
 pub mod dump;
+pub mod owners;
 pub mod pfile;
 pub mod segment;
 pub mod state;
@@ -102,6 +103,10 @@ struct Entry {
     dirty: bool,
     /// Set by a seek that adopted a new process for this entry.
     found: bool,
+    /// Pids with the name but another owner, already logged.
+    ignored: heapless::Vec<i32, 8>,
+    /// More than PIDS_MAX processes with the name were seen (logged once).
+    overflow_logged: bool,
 }
 
 impl Entry {
@@ -128,6 +133,8 @@ impl Entry {
             rerun_time: 0,
             published: None,
             last_change: 0,
+            ignored: heapless::Vec::new(),
+            overflow_logged: false,
             dirty: true,
             found: false,
         }
@@ -218,6 +225,8 @@ pub struct Monitor {
     notify: crate::sys::notify::Notifier,
     /// READY=1 sent: every PENT has been looked up once.
     ready: bool,
+    /// Whose processes PENTs adopt.
+    owners: owners::Owners,
 }
 
 /// Why the monitor could not start.
@@ -271,6 +280,7 @@ impl Monitor {
             .into_iter()
             .map(|p| Entry::new(p, now))
             .collect();
+        let owners = owners::Owners::new(&pfile.params.allowed_uids);
         let mut m = Monitor {
             pfile_path: pfile.path,
             params: pfile.params,
@@ -289,6 +299,7 @@ impl Monitor {
             counts_dirty: true,
             notify: crate::sys::notify::Notifier::from_env(),
             ready: false,
+            owners,
         };
         m.publish();
         Ok(m)
@@ -572,6 +583,7 @@ impl Monitor {
         let epoll = &self.epoll;
         let entries = &mut self.entries;
         let log = &mut self.log;
+        let owners = &self.owners;
         let mut adopted_any = false;
         let _ = self.scanner.for_each(|p| {
             if p.pid == me || restart_children(entries, p.pid) {
@@ -581,7 +593,38 @@ impl Monitor {
                 if !e.is_due(now) || !e.matches(p.comm, p.argv0) {
                     continue;
                 }
-                if e.watched.iter().any(|w| w.pid == p.pid) || e.watched.is_full() {
+                if e.watched.iter().any(|w| w.pid == p.pid) {
+                    continue;
+                }
+                if !owners.allows(p.uid) {
+                    if !e.ignored.contains(&p.pid) {
+                        if e.ignored.is_full() {
+                            e.ignored.remove(0);
+                        }
+                        let _ = e.ignored.push(p.pid);
+                        log!(
+                            log,
+                            Severity::Warning,
+                            "({} ,pid={}) owned by uid {}: not adopted (see ALLOWED_USERS)",
+                            e.pent.name,
+                            p.pid,
+                            p.uid
+                        );
+                    }
+                    continue;
+                }
+                if e.watched.is_full() {
+                    if !e.overflow_logged {
+                        e.overflow_logged = true;
+                        log!(
+                            log,
+                            Severity::Warning,
+                            "({} ,pid={}) not watched: at most {} processes per PENT",
+                            e.pent.name,
+                            p.pid,
+                            PIDS_MAX
+                        );
+                    }
                     continue;
                 }
                 let Some(w) = adopt(epoll, use_pidfd, p.pid, p.stat.start) else {
@@ -756,6 +799,7 @@ impl Monitor {
             };
             self.entries.push(entry);
         }
+        self.owners = owners::Owners::new(&pfile.params.allowed_uids);
         self.params = pfile.params;
         self.segment.set_params(&self.params);
         self.counts_dirty = true;

@@ -41,6 +41,12 @@ pub struct Params {
     pub monitor_interval: Duration,
     pub monitor_try_count: u32,
     pub shm_dump_file: PathBuf,
+    /// `ALLOWED_USERS`: regular uids whose processes PENTs may adopt
+    /// besides root and system accounts.
+    pub allowed_uids: Vec<u32>,
+    /// `RESTART_TIMEOUT`: how long a restart program may run before its
+    /// whole tree is killed and it counts as a failed restart.
+    pub restart_timeout: Duration,
 }
 
 /// One PENT line.
@@ -90,6 +96,7 @@ pub const PENT_MAX: usize = 4096;
 
 const DEFAULT_MSG_CHECK_INTERVAL: Duration = Duration::from_secs(5);
 const DEFAULT_MONITOR_INTERVAL: Duration = Duration::from_secs(10);
+const DEFAULT_RESTART_TIMEOUT: Duration = Duration::from_secs(300);
 const DEFAULT_MONITOR_TRY_COUNT: u32 = 2;
 
 /// Directory of the default SHM_DUMP_FILE (`pcheck_dump_0xKEY` in it).
@@ -133,6 +140,8 @@ pub fn parse(text: &str, shown: &str, abs: PathBuf, strict_owner: bool) -> Resul
     let mut monitor_interval = None;
     let mut monitor_try_count = None;
     let mut shm_dump_file: Option<PathBuf> = None;
+    let mut allowed_uids: Option<Vec<u32>> = None;
+    let mut restart_timeout = None;
     let mut pents: Vec<Pent> = Vec::new();
 
     for (index, raw) in text.lines().enumerate() {
@@ -214,6 +223,24 @@ pub fn parse(text: &str, shown: &str, abs: PathBuf, strict_owner: bool) -> Resul
                 }
                 shm_dump_file = Some(p);
             }
+            "ALLOWED_USERS" => {
+                slot_taken(allowed_uids.is_some())?;
+                let mut uids = Vec::new();
+                for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                    let uid = super::owners::lookup(name).ok_or_else(|| {
+                        err(
+                            line,
+                            format!("ALLOWED_USERS: no user {name:?} in /etc/passwd"),
+                        )
+                    })?;
+                    uids.push(uid);
+                }
+                allowed_uids = Some(uids);
+            }
+            "RESTART_TIMEOUT" => {
+                slot_taken(restart_timeout.is_some())?;
+                restart_timeout = Some(parse_interval(key, value).map_err(|r| err(line, r))?);
+            }
             _ => return Err(err(line, format!("unknown parameter {key}"))),
         }
     }
@@ -238,6 +265,8 @@ pub fn parse(text: &str, shown: &str, abs: PathBuf, strict_owner: bool) -> Resul
             monitor_interval: monitor_interval.unwrap_or(DEFAULT_MONITOR_INTERVAL),
             monitor_try_count: monitor_try_count.unwrap_or(DEFAULT_MONITOR_TRY_COUNT),
             shm_dump_file,
+            allowed_uids: allowed_uids.unwrap_or_default(),
+            restart_timeout: restart_timeout.unwrap_or(DEFAULT_RESTART_TIMEOUT),
         },
         pents,
     })

@@ -33,6 +33,8 @@ pub struct Process<'a> {
     pub comm: &'a [u8],
     /// Basename of argv[0]; empty for kernel threads.
     pub argv0: &'a [u8],
+    /// The owner: the effective uid /proc shows for it.
+    pub uid: u32,
 }
 
 /// Reusable buffers for scanning `/proc`, so a scan allocates nothing.
@@ -81,11 +83,15 @@ impl Scanner {
                 continue;
             }
             let argv0 = read_argv0(&self.proc_dir, pid, &mut self.cmd_buf);
+            let Some(uid) = read_uid(&self.proc_dir, pid) else {
+                continue;
+            };
             f(&Process {
                 pid,
                 stat,
                 comm: &self.stat_buf[comm_range],
                 argv0: &self.cmd_buf[argv0],
+                uid,
             });
         }
         Ok(())
@@ -146,6 +152,14 @@ fn read_file(dir: impl AsFd, pid: i32, leaf: &str, buf: &mut [u8]) -> Option<usi
         }
     }
     Some(len)
+}
+
+/// The owner of `/proc/PID` (the process's effective uid).
+fn read_uid(dir: impl AsFd, pid: i32) -> Option<u32> {
+    let mut path = heapless::String::<16>::new();
+    core::fmt::write(&mut path, format_args!("{pid}")).ok()?;
+    let st = rustix::fs::statat(dir, path.as_str(), rustix::fs::AtFlags::empty()).ok()?;
+    Some(st.st_uid)
 }
 
 /// Parses `/proc/PID/stat`: `pid (comm) S ppid … starttime(22) …`. The comm
