@@ -64,12 +64,24 @@ pub fn kill_all(pgid: i32, first: i32, signals: &SignalFd) {
 
 /// Polls `signals` for at most `wait`.
 fn sleep_on(signals: &SignalFd, wait: Duration) {
-    let ts = rustix::time::Timespec {
-        tv_sec: wait.as_secs() as i64,
-        tv_nsec: i64::from(wait.subsec_nanos()),
-    };
+    let ts = crate::sys::clock::to_timespec(wait);
     let mut fds = [PollFd::new(signals, PollFlags::IN)];
     let _ = poll(&mut fds, Some(&ts));
+}
+
+/// Sends `sig` to the process group led by `root` and to every live
+/// descendant of `root`, at once (a caller that cannot wait: pcheck's
+/// loop, for a restart program over its RESTART_TIMEOUT).
+pub fn signal_tree(root: i32, sig: i32) {
+    // Found first: once their parents die they belong to init.
+    let below = Scanner::new()
+        .map(|mut s| descendants(&mut s, root))
+        .unwrap_or_default();
+    let _ = signals::kill_group(root, sig);
+    let _ = signals::kill(root, sig);
+    for pid in below {
+        let _ = signals::kill(pid, sig);
+    }
 }
 
 /// Every live descendant of `root`, found by following parent links.

@@ -178,3 +178,37 @@ fn pcheck_does_not_adopt_another_users_process() {
     w.wait_pcheck(pc, 5 * S);
     common::kill_named(&name);
 }
+
+/// A restart program that never ends is killed, children and all, at
+/// RESTART_TIMEOUT and counts as a failed restart: retry over follows
+/// instead of a PENT left DOWN for ever.
+#[test]
+fn a_hung_restart_program_is_killed_at_restart_timeout() {
+    let mut w = World::new("hungrestart");
+    let name = w.name.clone();
+    let child_name = format!("{name}kid");
+    let first = w.start_daemon(&name);
+    let script = w.script(
+        "hang.sh",
+        &format!("#!/bin/bash\n(exec -a {child_name} sleep 100000) &\nexec sleep 100000\n"),
+    );
+    let pfile = w.pfile(
+        "RESTART_TIMEOUT 0.5\nMONITOR_INTERVAL 0.2\n",
+        &[format!("{name}:{}:60:1:exit", script.display())],
+    );
+    let pc = w.spawn_pcheck(&pfile, &[]);
+    w.wait_log(&format!("({name} ,pid={first}) Up"), 5 * S);
+    common::kill(first, "-KILL");
+    w.wait_log("Restart timed out (", 5 * S);
+    w.wait_log(
+        &format!("Restart failed ({name}): killed by signal 9"),
+        5 * S,
+    );
+    assert!(
+        wait_until(5 * S, || pids_named(&child_name).is_empty().then_some(())).is_some(),
+        "the restart program's child was killed too"
+    );
+    // The failed restart counts: the next look-ups find nothing, retry over.
+    let st = w.wait_pcheck(pc, 10 * S).expect("retry over ends pcheck");
+    assert_eq!(st.code(), Some(1));
+}

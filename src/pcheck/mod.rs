@@ -103,6 +103,8 @@ struct Entry {
     dirty: bool,
     /// Set by a seek that adopted a new process for this entry.
     found: bool,
+    /// When the running restart program is killed (RESTART_TIMEOUT).
+    restart_deadline: Option<Instant>,
     /// Pids with the name but another owner, already logged.
     ignored: heapless::Vec<i32, 8>,
     /// More than PIDS_MAX processes with the name were seen (logged once).
@@ -133,6 +135,7 @@ impl Entry {
             rerun_time: 0,
             published: None,
             last_change: 0,
+            restart_deadline: None,
             ignored: heapless::Vec::new(),
             overflow_logged: false,
             dirty: true,
@@ -335,6 +338,11 @@ impl Monitor {
         if let Some(due) = self.notify.next_watchdog() {
             deadline = deadline.min(due);
         }
+        for e in &self.entries {
+            if let (Phase::Restarting { .. }, Some(due)) = (e.phase, e.restart_deadline) {
+                deadline = deadline.min(due);
+            }
+        }
         let mut wait = deadline.saturating_duration_since(now);
         if let Some(max) = max_wait {
             wait = wait.min(max);
@@ -362,6 +370,7 @@ impl Monitor {
         }
         let now = Instant::now();
         self.notify.tick(now);
+        self.kill_overdue_restarts(now);
         if end.is_none() && now >= self.next_mailbox {
             self.next_mailbox = now + self.params.msg_check_interval;
             end = self.check_mailbox();
@@ -382,6 +391,29 @@ impl Monitor {
         }
         self.publish();
         end
+    }
+
+    /// A restart program still running at its RESTART_TIMEOUT is killed
+    /// with its whole tree; its exit (by SIGKILL) is then reaped as a
+    /// failed restart.
+    fn kill_overdue_restarts(&mut self, now: Instant) {
+        for e in &mut self.entries {
+            let Phase::Restarting { child } = e.phase else {
+                continue;
+            };
+            if e.restart_deadline.is_some_and(|d| now >= d) {
+                e.restart_deadline = None;
+                log!(
+                    self.log,
+                    Severity::Err,
+                    "Restart timed out ({}): {} still running after RESTART_TIMEOUT {}, killed",
+                    e.pent.name,
+                    child,
+                    pfile::Seconds(self.params.restart_timeout)
+                );
+                crate::timelimit::signal_tree(child, signals::SIGKILL);
+            }
+        }
     }
 
     fn drain_signals(&mut self) -> Option<End> {
@@ -521,6 +553,7 @@ impl Monitor {
             match cmd.spawn() {
                 Ok(child) => {
                     e.phase = Phase::Restarting { child };
+                    e.restart_deadline = Some(now + self.params.restart_timeout);
                     return None;
                 }
                 Err(err) => {
@@ -871,6 +904,13 @@ impl Monitor {
     /// Logs the end, writes SHM_DUMP_FILE, removes the segment.
     pub fn finish(mut self, end: End) {
         self.notify.send(format_args!("STOPPING=1"));
+        // A restart program still running dies with pcheck, tree and all.
+        for e in &self.entries {
+            if let Phase::Restarting { child } = e.phase {
+                crate::timelimit::signal_tree(child, signals::SIGKILL);
+                let _ = crate::sys::process::wait_pid(child);
+            }
+        }
         match end {
             End::Shutdown => log!(self.log, Severity::Info, "Shutdown pcheck"),
             End::Failover => log!(
