@@ -446,7 +446,15 @@ fn a_thousand_restarts_leave_no_zombie_and_no_fd_growth() {
             c = count.display()
         ),
     );
-    p.start(&["loop", "-n", "-1", &script]);
+    // Crash-loop back-off off: this test is about 1000 restarts leaving
+    // nothing behind (the back-off has its own test).
+    let out = p
+        .cmd()
+        .env("MAMORI_PMF_YOUNG_MS", "0")
+        .args(["-c", "loop", "-n", "-1", &script])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
     let sup = p.supervisor("loop");
     let fds = fd_count(sup as u32);
     let t = Instant::now();
@@ -596,4 +604,25 @@ fn bad_input_is_one_line_and_starts_nothing() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// A command that dies at once, again and again, is restarted about once a
+/// second after five young deaths in a row, not hundreds of times a second.
+#[test]
+fn a_crash_loop_is_slowed_to_about_one_restart_a_second() {
+    let p = Pmf::new("pbackoff");
+    p.start(&["crash", "-n", "-1", "/bin/false"]);
+    p.w.wait_log(
+        "crash: died within 1000 ms of its start 5 times in a row",
+        5 * SEC,
+    );
+    let at = p.w.count_log("crash: restarted");
+    std::thread::sleep(3 * SEC);
+    let later = p.w.count_log("crash: restarted");
+    assert!(
+        (2..=5).contains(&(later - at)),
+        "{} restarts in 3 s of back-off",
+        later - at
+    );
+    assert!(p.run(&["-s", "crash"]).status.success());
 }

@@ -93,6 +93,11 @@ fn main() {
             .args(args)
             .env("MAMORI_PMF_IPCKEY", &key)
             .env("MAMORI_SYSLOG_SOCKET", &log_path)
+            // Kills 10 ms apart would all be young deaths and meet the
+            // crash-loop back-off: count only runs under 5 ms as young, so
+            // every kill takes the restart-at-once path of a death after a
+            // long run, which is what this measures.
+            .env("MAMORI_PMF_YOUNG_MS", "5")
             .output()
             .unwrap()
     };

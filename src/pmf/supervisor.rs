@@ -27,6 +27,26 @@ use crate::sys::signals::{self, SignalFd};
 use crate::sys::spawn::{self, Command, Exit};
 use crate::sys::syslog::{Severity, Syslog};
 
+/// A run shorter than this is a young death (MAMORI_PMF_YOUNG_MS
+/// replaces it, for tests and benchmarks).
+const YOUNG: Duration = Duration::from_secs(1);
+/// Young deaths in a row before restarts are spaced by [`BACKOFF`].
+const YOUNG_IN_A_ROW: u32 = 5;
+/// The least time from one start to the next while crash-looping.
+const BACKOFF: Duration = Duration::from_secs(1);
+/// Environment variable that replaces [`YOUNG`].
+pub const YOUNG_ENV: &str = "MAMORI_PMF_YOUNG_MS";
+
+fn young() -> Duration {
+    static YOUNG_NOW: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+    *YOUNG_NOW.get_or_init(|| {
+        std::env::var(YOUNG_ENV)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map_or(YOUNG, Duration::from_millis)
+    })
+}
+
 /// How often an idle supervisor makes sure its slot still says what it
 /// should.
 const SLOT_CHECK: Duration = Duration::from_secs(5);
@@ -103,6 +123,11 @@ pub struct Supervisor {
     /// What the slot should hold; rewritten whole on damage.
     record: Slot,
     next_slot_check: Instant,
+    /// When the program was last started, and how many of its runs in a
+    /// row were young deaths; a restart held back until `restart_at`.
+    started_at: Instant,
+    young_deaths: u32,
+    restart_at: Option<Instant>,
     dirty: bool,
     overflow_logged: bool,
     /// The program's last end, logged after the restart so that the log
@@ -193,6 +218,9 @@ impl Supervisor {
             me: owner,
             record: slot,
             next_slot_check: Instant::now() + SLOT_CHECK,
+            started_at: Instant::now(),
+            young_deaths: 0,
+            restart_at: None,
             dirty: true,
             overflow_logged: false,
             ended: None,
@@ -227,7 +255,11 @@ impl Supervisor {
     /// Runs until the nametag is given up or stopped.
     pub fn run(&mut self) -> End {
         loop {
-            if let Some(end) = self.run_once(Some(SLOT_CHECK)) {
+            let wait = match self.restart_at {
+                Some(at) => at.saturating_duration_since(Instant::now()).min(SLOT_CHECK),
+                None => SLOT_CHECK,
+            };
+            if let Some(end) = self.run_once(Some(wait)) {
                 return end;
             }
         }
@@ -429,6 +461,13 @@ impl Supervisor {
             }
         }
         if self.retries < 0 || self.retries_used < self.retries as u32 {
+            if self.restart_at.is_none() {
+                self.restart_at = Some(self.backoff(now));
+            }
+            if self.restart_at.is_some_and(|at| now < at) {
+                return None;
+            }
+            self.restart_at = None;
             return self.restart(now);
         }
         self.log_ended();
@@ -495,7 +534,36 @@ impl Supervisor {
         self.restart(Instant::now())
     }
 
+    /// When the next restart may run. A program that keeps dying young
+    /// (within [`young`] of its start, [`YOUNG_IN_A_ROW`] times in a row) is
+    /// restarted at most once a second, as runit and s6 do, instead of
+    /// hundreds of times a second; one that died after a longer run is
+    /// restarted at once.
+    fn backoff(&mut self, now: Instant) -> Instant {
+        let ran = now.saturating_duration_since(self.started_at);
+        if ran >= young() {
+            self.young_deaths = 0;
+            return now;
+        }
+        self.young_deaths = self.young_deaths.saturating_add(1);
+        if self.young_deaths < YOUNG_IN_A_ROW {
+            return now;
+        }
+        if self.young_deaths == YOUNG_IN_A_ROW {
+            log!(
+                self.log,
+                Severity::Warning,
+                "{}: died within {} ms of its start {} times in a row: restarting at most once a second",
+                self.tag,
+                young().as_millis(),
+                YOUNG_IN_A_ROW
+            );
+        }
+        self.started_at + BACKOFF
+    }
+
     fn restart(&mut self, now: Instant) -> Option<End> {
+        self.started_at = now;
         self.retries_used += 1;
         self.restarts += 1;
         self.window_start.get_or_insert(now);
