@@ -13,6 +13,7 @@ pub mod probe;
 pub mod shm;
 pub mod sys;
 pub mod timelimit;
+pub mod trust;
 pub mod wire;
 
 use std::ffi::OsString;

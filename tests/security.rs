@@ -212,3 +212,70 @@ fn a_hung_restart_program_is_killed_at_restart_timeout() {
     let st = w.wait_pcheck(pc, 10 * S).expect("retry over ends pcheck");
     assert_eq!(st.code(), Some(1));
 }
+
+/// As root, a restart program or pmfadm action in a directory others can
+/// write (so that it could be swapped between check and use), or found
+/// through such a PATH directory, is refused, at load and at reload.
+#[test]
+fn a_program_others_could_swap_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut w = World::new("swap");
+    let open = w.path("open");
+    std::fs::create_dir(&open).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let script = open.join("restart.sh");
+    std::fs::write(&script, "#!/bin/sh\nexit 0\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let name = w.name.clone();
+    let want = format!(
+        "{}: writable by group or others (mode 0777)",
+        open.display()
+    );
+    // By path, and by name through PATH.
+    for (restart, path) in [
+        (script.display().to_string(), None),
+        (
+            "restart.sh".to_string(),
+            Some(format!("{}:/usr/bin:/bin", open.display())),
+        ),
+    ] {
+        let pfile = w.pfile("", &[format!("{name}:{restart}:60:3:continue")]);
+        let mut c = w.cmd("pcheck");
+        c.arg("-f").arg(&pfile);
+        if let Some(p) = &path {
+            c.env("PATH", p);
+        }
+        let o = c.output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains(&want), "{}", stderr(&o));
+    }
+    // At reload: a running pcheck refuses the new pfile and goes on.
+    let safe = w.restart_script("safe.sh", &name, 0);
+    w.start_daemon(&name);
+    let pfile = w.pfile("", &[format!("{name}:{}:60:3:continue", safe.display())]);
+    let pc = w.spawn_pcheck(&pfile, &[]);
+    w.wait_log(") Up", 5 * S);
+    w.pfile("", &[format!("{name}:{}:60:3:continue", script.display())]);
+    let o = w.run("padmin", &["-f", pfile.to_str().unwrap(), "-c", "reload"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains(&want), "{}", stderr(&o));
+    common::kill(pc as i32, "-TERM");
+    w.wait_pcheck(pc, 5 * S);
+    common::kill_named(&name);
+    // pmfadm -a.
+    let o = w
+        .cmd("pmfadm")
+        .env("MAMORI_PMF_IPCKEY", format!("0x{:08x}", w.key))
+        .args([
+            "-c",
+            "act",
+            "-a",
+            script.to_str().unwrap(),
+            "/bin/sleep",
+            "100",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains(&want), "{}", stderr(&o));
+}

@@ -319,37 +319,32 @@ fn list_all(key: i32) -> ExitCode {
     }
 }
 
-/// Whether `word` names an executable file, directly or through PATH.
-fn resolvable(word: &str) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    let executable = |p: &std::path::Path| {
-        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    };
-    if word.contains('/') {
-        return executable(std::path::Path::new(word));
-    }
-    let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into());
-    path.split(':')
-        .any(|d| executable(&std::path::Path::new(if d.is_empty() { "." } else { d }).join(word)))
-}
-
 fn create(o: &Opts, key: i32) -> ExitCode {
     let prog = &o.argv[0];
-    if !resolvable(prog) {
+    if crate::trust::resolve(prog).is_none() {
         return fail(
             "pmfadm",
             format_args!("{prog}: no such executable"),
             Status::Failed,
         );
     }
-    let action: Option<Vec<String>> = o
+    let mut action: Option<Vec<String>> = o
         .action
         .as_ref()
         .map(|a| a.split_whitespace().map(String::from).collect());
-    if let Some(a) = &action {
-        match a.first() {
-            Some(p) if resolvable(p) => {}
-            _ => {
+    if let Some(a) = &mut action {
+        match a.first().and_then(|p| crate::trust::resolve(p)) {
+            // As root the action is run as root when retries run out: it
+            // must be one nobody else can change (crate::trust), and it is
+            // run by the path checked now.
+            Some(p) if crate::sys::is_root() => match crate::trust::program(&p) {
+                Ok(real) => a[0] = real.to_string_lossy().into_owned(),
+                Err(e) => {
+                    return fail("pmfadm", format_args!("-a {}: {e}", a[0]), Status::Failed);
+                }
+            },
+            Some(p) => a[0] = p.to_string_lossy().into_owned(),
+            None => {
                 return fail(
                     "pmfadm",
                     format_args!(

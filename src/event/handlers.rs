@@ -6,7 +6,7 @@
 //! write, or that lies below such a directory, is refused: whoever can
 //! change it would run code as root.
 
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use super::registry::{ACTIVE, ALLCLASS};
@@ -77,37 +77,12 @@ pub fn select(
     (run, refused)
 }
 
-/// Root's check of a handler: the file (after symlinks) and every
-/// directory above it and above its registry directory is root's and not
-/// writable by group or others (a root-owned sticky directory such as
-/// /tmp is allowed: others cannot rename what is ours in it).
+/// Root's check of a handler: the handler and its registry directory
+/// are trusted (`crate::trust`): root's, and no directory above them
+/// writable by group or others but for root's sticky ones.
 fn safe(dir: &Path, handler: &Path) -> Result<(), (PathBuf, String)> {
-    let real = std::fs::canonicalize(handler)
-        .map_err(|e| (handler.to_path_buf(), format!("cannot resolve: {e}")))?;
-    check(&real, false)?;
-    let real_dir = std::fs::canonicalize(dir).map_err(|e| (dir.to_path_buf(), e.to_string()))?;
-    for d in real.ancestors().skip(1).chain(real_dir.ancestors()) {
-        check(d, true)?;
-    }
-    Ok(())
-}
-
-fn check(path: &Path, is_dir: bool) -> Result<(), (PathBuf, String)> {
-    let meta = std::fs::metadata(path).map_err(|e| (path.to_path_buf(), e.to_string()))?;
-    let mode = meta.permissions().mode() & 0o7777;
-    if meta.uid() != 0 {
-        return Err((
-            path.to_path_buf(),
-            format!("owned by uid {}, not root", meta.uid()),
-        ));
-    }
-    let sticky = is_dir && mode & 0o1000 != 0;
-    if mode & 0o022 != 0 && !sticky {
-        return Err((
-            path.to_path_buf(),
-            format!("writable by group or others (mode {mode:04o})"),
-        ));
-    }
+    crate::trust::program(handler).map_err(|e| (e.path, e.why))?;
+    crate::trust::directory(dir).map_err(|e| (e.path, e.why))?;
     Ok(())
 }
 

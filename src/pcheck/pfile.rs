@@ -329,40 +329,42 @@ fn parse_pent(content: &str, line: usize, strict_owner: bool) -> Result<Pent, St
 }
 
 /// Splits the restart command on blanks and checks its program: it must
-/// exist and be executable, and as root be root's and not writable by
-/// others (an attacker who can edit it runs code as root at the next death).
+/// exist and be executable, and as root be trusted (`crate::trust`: the
+/// file and every directory above it root's and not writable by others),
+/// since an attacker who can edit or swap it runs code as root at the next
+/// death. A bare name is looked up in PATH here, once; the words returned
+/// name the program by its checked, canonical path.
 fn check_restart(cmd: &str, strict_owner: bool) -> Result<Vec<String>, String> {
-    let words: Vec<String> = cmd
+    let mut words: Vec<String> = cmd
         .split([' ', '\t'])
         .filter(|w| !w.is_empty())
         .map(String::from)
         .collect();
     let program = &words[0];
-    let resolved = if program.contains('/') {
-        PathBuf::from(program)
+    if program.contains('/') {
+        std::fs::metadata(program)
+            .map_err(|e| format!("restart program {program}: {}", os_reason(&e)))?;
+    }
+    let resolved = crate::trust::resolve(program).ok_or_else(|| {
+        if program.contains('/') {
+            format!("restart program {program}: not an executable file")
+        } else {
+            format!("restart program {program}: not found in PATH")
+        }
+    })?;
+    let resolved = if strict_owner {
+        crate::trust::program(&resolved).map_err(|e| {
+            if e.path == resolved {
+                format!("restart program {}: {}", resolved.display(), e.why)
+            } else {
+                format!("restart program {}: {e}", resolved.display())
+            }
+        })?
     } else {
-        find_in_path(program)
-            .ok_or_else(|| format!("restart program {program}: not found in PATH"))?
+        resolved
     };
-    let meta = std::fs::metadata(&resolved)
-        .map_err(|e| format!("restart program {}: {}", resolved.display(), os_reason(&e)))?;
-    if !meta.is_file() || meta.mode() & 0o111 == 0 {
-        return Err(format!(
-            "restart program {}: not an executable file",
-            resolved.display()
-        ));
-    }
-    if strict_owner {
-        check_owner(&meta).map_err(|r| format!("restart program {}: {r}", resolved.display()))?;
-    }
+    words[0] = resolved.to_string_lossy().into_owned();
     Ok(words)
-}
-
-fn find_in_path(program: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/sbin:/usr/bin:/sbin:/bin".into());
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(program))
-        .find(|p| p.is_file())
 }
 
 /// sshd's StrictModes rule for files that root acts on.
