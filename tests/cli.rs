@@ -22,7 +22,8 @@ fn list_names_every_applet() {
             "clp_sambamon",
             "clp_nfsmon",
             "hatimerun",
-            "pmfadm"
+            "pmfadm",
+            "sendevent"
         ]
     );
 }
