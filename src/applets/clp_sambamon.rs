@@ -145,7 +145,7 @@ pub fn main(mut args: Cursor) -> ExitCode {
 }
 
 /// Reads `-p @FILE`: its first line, from a file only its owner can read.
-fn read_password_file(path: &str) -> Result<Vec<u8>, ParamError> {
+pub fn read_password_file(path: &str) -> Result<Vec<u8>, ParamError> {
     use std::os::unix::fs::PermissionsExt;
     let meta =
         std::fs::metadata(path).map_err(|e| ParamError::invalid(format!("-p @{path}: {e}")))?;

@@ -190,6 +190,12 @@ impl<P: Probe> Monitor<P> {
                             self.log.msg(Msg::NfsError);
                         }
                         self.log.msg(Msg::Terminate);
+                        crate::ocf::fail_fast::declared(format_args!(
+                            "{} {}: {} failed checks in a row",
+                            self.log.applet.name(),
+                            self.probe.target(),
+                            self.failures
+                        )); // OCF FAIL-FAST HOOK: move into the event code's built-in handler
                         return Some(End::Failed);
                     }
                 }

@@ -703,12 +703,15 @@ impl Supervisor {
     /// left to init.
     pub fn finish(mut self, end: End) {
         match end {
-            End::GaveUp => log!(
-                self.log,
-                Severity::Crit,
-                "{}: giving up; nametag removed",
-                self.tag
-            ),
+            End::GaveUp => {
+                crate::ocf::fail_fast::declared(format_args!("pmf {}: gave up", self.tag)); // OCF FAIL-FAST HOOK: move into the event code's built-in handler
+                log!(
+                    self.log,
+                    Severity::Crit,
+                    "{}: giving up; nametag removed",
+                    self.tag
+                )
+            }
             End::Stopped => log!(
                 self.log,
                 Severity::Info,
