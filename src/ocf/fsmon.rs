@@ -325,8 +325,8 @@ impl Ops for FsmonOps {
                 if e.owner.alive() {
                     let _ = crate::sys::signals::kill(e.owner.pid, libc::SIGKILL);
                 }
-            }
-            if !e.owner.alive() {
+            } else {
+                // The monitor died: drop its registration.
                 let _ = launch::run_applet(self.0.name(), &[&id, "-del"]);
             }
         }
