@@ -312,6 +312,9 @@ fn pcheck_agent_passes_ocf_tester_and_crm_resource() {
     let opt = format!("pfile={}", pfile.display());
     tester_passes(&w, "pcheck", &[opt.clone()]);
     crm_cycle(&w, "pcheck", &[opt]);
+    for p in common::pids_named(&name) {
+        kill_pid(p);
+    }
 }
 
 #[test]
