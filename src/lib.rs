@@ -7,6 +7,7 @@ pub mod applets;
 pub mod args;
 pub mod event;
 pub mod fsmon;
+pub mod ocf;
 pub mod pcheck;
 pub mod pmf;
 pub mod probe;
@@ -24,6 +25,11 @@ const HELP: &str = "\
 usage: mamori APPLET [ARGS...]   (or call mamori through a symlink named APPLET)
        mamori --list             list the applets
        mamori install DIR        create a symlink DIR/APPLET -> mamori for each applet
+       mamori install --ocf OCF_ROOT
+                                 create OCF_ROOT/resource.d/mamori/{pcheck,sambamon,nfsmon,pmf}
+       mamori ocf AGENT ACTION   run an OCF resource agent action
+       mamori probe smb|nfs|proc ...
+                                 one check, monitoring-plugins conventions
        mamori status [--json | --prometheus]
                                  everything mamori watches on this node
        mamori --version";
@@ -33,6 +39,13 @@ const STATUS: applets::Applet = applets::Applet {
     name: "mamori status",
     main: applets::status::main,
     summary: "everything mamori watches on this node",
+};
+
+/// `mamori probe`: a command of mamori itself.
+const PROBE: applets::Applet = applets::Applet {
+    name: "mamori probe",
+    main: applets::probe::main,
+    summary: "one check with the monitoring-plugins conventions",
 };
 
 /// Runs the applet named by argv[0] (a symlink) or, for `mamori`, argv[1].
@@ -65,7 +78,19 @@ pub fn dispatch(mut argv: impl Iterator<Item = OsString>) -> ExitCode {
             println!("mamori {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
-        "install" => install(argv.next()),
+        "install" => match argv.next() {
+            Some(o) if o == "--ocf" => install_ocf(argv.next()),
+            dir => install(dir),
+        },
+        "ocf" => {
+            let agent = argv.next();
+            let action = argv.next();
+            ocf::main(
+                agent.as_deref().and_then(|a| a.to_str()),
+                action.as_deref().and_then(|a| a.to_str()),
+            )
+        }
+        "probe" => run(&PROBE, argv),
         "status" => run(&STATUS, argv),
         name => match applets::find(name) {
             Some(applet) => run(applet, argv),
@@ -76,6 +101,45 @@ pub fn dispatch(mut argv: impl Iterator<Item = OsString>) -> ExitCode {
             ),
         },
     }
+}
+
+/// `mamori install --ocf OCF_ROOT`: OCF_ROOT/resource.d/mamori/AGENT for
+/// each agent, a two-line script `exec /path/to/mamori ocf AGENT "$@"`
+/// (Pacemaker runs agents by path, and ocf-tester needs a regular file).
+/// An existing agent file is replaced.
+fn install_ocf(root: Option<OsString>) -> ExitCode {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(root) = root else {
+        return applets::fail(
+            "mamori",
+            "install --ocf needs the OCF root (mamori install --ocf /usr/lib/ocf)",
+            2,
+        );
+    };
+    let exe = match std::fs::read_link("/proc/self/exe") {
+        Ok(p) => p,
+        Err(e) => return applets::fail("mamori", format_args!("/proc/self/exe: {e}"), 1),
+    };
+    let dir = Path::new(&root).join("resource.d").join("mamori");
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        return applets::fail("mamori", format_args!("{}: {e}", dir.display()), 1);
+    }
+    for agent in ocf::AGENTS {
+        let path = dir.join(agent.name);
+        let text = format!(
+            "#!/bin/sh\nexec '{}' ocf {} \"$@\"\n",
+            exe.display().to_string().replace('\'', "'\\''"),
+            agent.name
+        );
+        let tmp = path.with_extension("new");
+        let r = std::fs::write(&tmp, text)
+            .and_then(|()| std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755)))
+            .and_then(|()| std::fs::rename(&tmp, &path));
+        if let Err(e) = r {
+            return applets::fail("mamori", format_args!("{}: {e}", path.display()), 1);
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 fn run(applet: &applets::Applet, args: impl Iterator<Item = OsString>) -> ExitCode {

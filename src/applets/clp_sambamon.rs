@@ -147,7 +147,7 @@ pub fn main(mut args: Cursor) -> ExitCode {
 /// Reads `-p @FILE`: its first line, from a regular file only its owner
 /// can read. Opened without blocking and checked on the open file, so a
 /// FIFO or a device named there never hangs the start.
-fn read_password_file(path: &str) -> Result<Vec<u8>, ParamError> {
+pub fn read_password_file(path: &str) -> Result<Vec<u8>, ParamError> {
     use std::io::Read as _;
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     let bad = |why: String| ParamError::invalid(format!("-p @{path}: {why}"));

@@ -6,6 +6,7 @@ pub mod hatimerun;
 pub mod padmin;
 pub mod pcheck;
 pub mod pmfadm;
+pub mod probe;
 pub mod sendevent;
 pub mod status;
 

@@ -43,6 +43,22 @@ pub struct Event<'a> {
 /// them. `None`: no such event directory (or the fork failed). Allocates
 /// nothing in the calling process; only for single-threaded callers.
 pub fn raise(ev: &Event<'_>) -> Option<EventId> {
+    // The built-in handler: a monitor started by a Pacemaker agent that
+    // declares its service failed (a CRITICAL event) tells the cluster at
+    // once. Outside an agent it does nothing and allocates nothing.
+    if ev.severity >= 5 {
+        let i = ev.instance;
+        match (ev.class, ev.event) {
+            ("pcheck", "retry_over") => {
+                crate::ocf::fail_fast::declared(format_args!("PENT {i} is RETRY_OVER"))
+            }
+            ("pmf", "gave_up") => crate::ocf::fail_fast::declared(format_args!("pmf {i}: gave up")),
+            (class, "failed") => crate::ocf::fail_fast::declared(format_args!(
+                "{class} {i}: the server failed RETRIES checks in a row"
+            )),
+            (class, event) => crate::ocf::fail_fast::declared(format_args!("{class}/{event} {i}")),
+        }
+    }
     if !registry::event_dir_exists(ev.class, ev.event) {
         return None;
     }

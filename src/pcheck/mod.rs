@@ -196,15 +196,20 @@ impl Entry {
     }
 
     fn matches(&self, comm: &[u8], argv0: &[u8]) -> bool {
-        let name = self.pent.name.as_bytes();
-        // comm is cut to 15 bytes by the kernel.
-        let comm_match = if name.len() >= 15 {
-            comm == &name[..15]
-        } else {
-            comm == name
-        };
-        comm_match || argv0 == name
+        name_matches(self.pent.name.as_bytes(), comm, argv0)
     }
+}
+
+/// Whether a process with `comm` and argv[0] basename `argv0` is one
+/// named `name` in a PENT (also `mamori probe proc`).
+pub fn name_matches(name: &[u8], comm: &[u8], argv0: &[u8]) -> bool {
+    // comm is cut to 15 bytes by the kernel.
+    let comm_match = if name.len() >= 15 {
+        comm == &name[..15]
+    } else {
+        comm == name
+    };
+    comm_match || argv0 == name
 }
 
 /// The monitor: state, fds and buffers, all set up before the loop.
