@@ -6,6 +6,7 @@
 pub mod applets;
 pub mod args;
 pub mod fsmon;
+pub mod init;
 pub mod pcheck;
 pub mod pfile;
 pub mod pmf;
@@ -22,7 +23,9 @@ use std::process::ExitCode;
 const HELP: &str = "\
 usage: mamori APPLET [ARGS...]   (or call mamori through a symlink named APPLET)
        mamori --list             list the applets
-       mamori install DIR        create a symlink DIR/APPLET -> mamori for each applet
+       mamori install [--init] DIR
+                                 create a symlink DIR/APPLET -> mamori for each applet
+                                 (init, halt, poweroff, reboot only with --init)
        mamori --version";
 
 /// Runs the applet named by argv[0] (a symlink) or, for `mamori`, argv[1].
@@ -55,7 +58,7 @@ pub fn dispatch(mut argv: impl Iterator<Item = OsString>) -> ExitCode {
             println!("mamori {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
-        "install" => install(argv.next()),
+        "install" => install(argv),
         name => match applets::find(name) {
             Some(applet) => run(applet, argv),
             None => applets::fail(
@@ -76,11 +79,22 @@ fn run(applet: &applets::Applet, args: impl Iterator<Item = OsString>) -> ExitCo
 
 /// `mamori install DIR`: one symlink per applet, pointing at this binary.
 /// An existing symlink is replaced; any other file is left alone.
-fn install(dir: Option<OsString>) -> ExitCode {
+fn install(mut args: impl Iterator<Item = OsString>) -> ExitCode {
+    let mut with_init = false;
+    let mut dir = None;
+    for word in args.by_ref() {
+        if word == "--init" {
+            with_init = true;
+        } else if dir.is_none() {
+            dir = Some(word);
+        } else {
+            return applets::fail("mamori", "usage: mamori install [--init] DIR", 2);
+        }
+    }
     let Some(dir) = dir else {
         return applets::fail(
             "mamori",
-            "install needs a directory (mamori install DIR)",
+            "install needs a directory (mamori install [--init] DIR)",
             2,
         );
     };
@@ -98,6 +112,9 @@ fn install(dir: Option<OsString>) -> ExitCode {
     }
     let mut failed = false;
     for a in applets::APPLETS {
+        if !with_init && applets::INIT_APPLETS.contains(&a.name) {
+            continue;
+        }
         let link = dir.join(a.name);
         if let Ok(meta) = std::fs::symlink_metadata(&link) {
             if !meta.file_type().is_symlink() {

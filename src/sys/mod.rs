@@ -9,6 +9,7 @@ pub mod clock;
 pub mod ipc;
 pub mod mem;
 pub mod net;
+pub mod pid1;
 pub mod process;
 pub mod procev;
 pub mod procfs;

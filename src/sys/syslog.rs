@@ -67,13 +67,7 @@ impl Syslog {
 
     /// Logs one line; never fails and never allocates.
     pub fn log(&mut self, severity: Severity, args: fmt::Arguments<'_>) {
-        let mut line = heapless::String::<LINE_MAX>::new();
-        let pri = FACILITY_DAEMON * 8 + severity as u8;
-        let _ = write!(line, "<{pri}>");
-        let _ = super::clock::write_syslog_stamp(&mut line, super::clock::now_unix());
-        let header_end = line.len();
-        let _ = write!(line, " {}[{}]: ", self.ident, self.pid);
-        let _ = line.write_fmt(args);
+        let (line, header_end) = self.datagram(severity, args);
         let sent = self.send(line.as_bytes());
         if !sent || self.echo {
             // stderr gets `ident[pid]: text`, without PRI and time stamp.
@@ -82,6 +76,29 @@ impl Syslog {
             let _ = write_all(stderr, text);
             let _ = write_all(stderr, b"\n");
         }
+    }
+
+    /// Logs one line to the system logger only: nothing when none
+    /// listens (init writes the console itself). Never allocates.
+    pub fn log_quietly(&mut self, severity: Severity, args: fmt::Arguments<'_>) {
+        let (line, _) = self.datagram(severity, args);
+        self.send(line.as_bytes());
+    }
+
+    /// `<PRI>stamp ident[pid]: text`, and where the stamp ends.
+    fn datagram(
+        &self,
+        severity: Severity,
+        args: fmt::Arguments<'_>,
+    ) -> (heapless::String<LINE_MAX>, usize) {
+        let mut line = heapless::String::<LINE_MAX>::new();
+        let pri = FACILITY_DAEMON * 8 + severity as u8;
+        let _ = write!(line, "<{pri}>");
+        let _ = super::clock::write_syslog_stamp(&mut line, super::clock::now_unix());
+        let header_end = line.len();
+        let _ = write!(line, " {}[{}]: ", self.ident, self.pid);
+        let _ = line.write_fmt(args);
+        (line, header_end)
     }
 
     fn send(&mut self, datagram: &[u8]) -> bool {
