@@ -7,6 +7,7 @@ pub mod applets;
 pub mod args;
 pub mod event;
 pub mod fsmon;
+pub mod init;
 pub mod ocf;
 pub mod pcheck;
 pub mod pmf;
@@ -24,7 +25,9 @@ use std::process::ExitCode;
 const HELP: &str = "\
 usage: mamori APPLET [ARGS...]   (or call mamori through a symlink named APPLET)
        mamori --list             list the applets
-       mamori install DIR        create a symlink DIR/APPLET -> mamori for each applet
+       mamori install [--init] DIR
+                                 create a symlink DIR/APPLET -> mamori for each applet
+                                 (init, halt, poweroff, reboot only with --init)
        mamori install --ocf OCF_ROOT
                                  create OCF_ROOT/resource.d/mamori/{pcheck,sambamon,nfsmon,pmf}
        mamori ocf AGENT ACTION   run an OCF resource agent action
@@ -78,10 +81,15 @@ pub fn dispatch(mut argv: impl Iterator<Item = OsString>) -> ExitCode {
             println!("mamori {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
-        "install" => match argv.next() {
-            Some(o) if o == "--ocf" => install_ocf(argv.next()),
-            dir => install(dir),
-        },
+        "install" => {
+            let mut argv = argv.peekable();
+            if argv.peek().is_some_and(|o| o == "--ocf") {
+                argv.next();
+                install_ocf(argv.next())
+            } else {
+                install(argv)
+            }
+        }
         "ocf" => {
             let agent = argv.next();
             let action = argv.next();
@@ -151,11 +159,22 @@ fn run(applet: &applets::Applet, args: impl Iterator<Item = OsString>) -> ExitCo
 
 /// `mamori install DIR`: one symlink per applet, pointing at this binary.
 /// An existing symlink is replaced; any other file is left alone.
-fn install(dir: Option<OsString>) -> ExitCode {
+fn install(mut args: impl Iterator<Item = OsString>) -> ExitCode {
+    let mut with_init = false;
+    let mut dir = None;
+    for word in args.by_ref() {
+        if word == "--init" {
+            with_init = true;
+        } else if dir.is_none() {
+            dir = Some(word);
+        } else {
+            return applets::fail("mamori", "usage: mamori install [--init] DIR", 2);
+        }
+    }
     let Some(dir) = dir else {
         return applets::fail(
             "mamori",
-            "install needs a directory (mamori install DIR)",
+            "install needs a directory (mamori install [--init] DIR)",
             2,
         );
     };
@@ -173,6 +192,9 @@ fn install(dir: Option<OsString>) -> ExitCode {
     }
     let mut failed = false;
     for a in applets::APPLETS {
+        if !with_init && applets::INIT_APPLETS.contains(&a.name) {
+            continue;
+        }
         let link = dir.join(a.name);
         if let Ok(meta) = std::fs::symlink_metadata(&link) {
             if !meta.file_type().is_symlink() {

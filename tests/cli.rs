@@ -23,7 +23,11 @@ fn list_names_every_applet() {
             "clp_nfsmon",
             "hatimerun",
             "pmfadm",
-            "sendevent"
+            "sendevent",
+            "init",
+            "halt",
+            "poweroff",
+            "reboot"
         ]
     );
 }

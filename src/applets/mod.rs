@@ -2,11 +2,15 @@
 
 pub mod clp_nfsmon;
 pub mod clp_sambamon;
+pub mod halt;
 pub mod hatimerun;
+pub mod init;
 pub mod padmin;
 pub mod pcheck;
 pub mod pmfadm;
+pub mod poweroff;
 pub mod probe;
+pub mod reboot;
 pub mod sendevent;
 pub mod status;
 
@@ -58,7 +62,31 @@ pub const APPLETS: &[Applet] = &[
         main: sendevent::main,
         summary: "event notification: run the handlers registered for an event",
     },
+    Applet {
+        name: "init",
+        main: init::main,
+        summary: "PID 1: container init (-- CMD) or system init (inittab)",
+    },
+    Applet {
+        name: "halt",
+        main: halt::main,
+        summary: "ask mamori's init to halt the machine (-f: at once)",
+    },
+    Applet {
+        name: "poweroff",
+        main: poweroff::main,
+        summary: "ask mamori's init to power the machine off (-f: at once)",
+    },
+    Applet {
+        name: "reboot",
+        main: reboot::main,
+        summary: "ask mamori's init to reboot the machine (-f: at once)",
+    },
 ];
+
+/// Applets that would shadow the system's own commands: `mamori install`
+/// leaves them out unless asked (`--init`).
+pub const INIT_APPLETS: &[&str] = &["init", "halt", "poweroff", "reboot"];
 
 /// The applet called `name`.
 pub fn find(name: &str) -> Option<&'static Applet> {

@@ -12,6 +12,7 @@ pub mod ipc;
 pub mod mem;
 pub mod net;
 pub mod notify;
+pub mod pid1;
 pub mod process;
 pub mod procev;
 pub mod procfs;

@@ -7,7 +7,9 @@ use std::os::fd::{AsFd, BorrowedFd, FromRawFd, OwnedFd};
 
 use super::last_error;
 
-pub use libc::{SIGCHLD, SIGHUP, SIGINT, SIGKILL, SIGPIPE, SIGTERM, SIGUSR1, SIGUSR2};
+pub use libc::{
+    SIGCHLD, SIGCONT, SIGHUP, SIGINT, SIGKILL, SIGPIPE, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
+};
 
 fn sigset(signals: &[i32]) -> libc::sigset_t {
     // SAFETY: sigemptyset/sigaddset initialise the plain-data set.

@@ -71,13 +71,7 @@ impl Syslog {
 
     /// Logs one line; never fails and never allocates.
     pub fn log(&mut self, severity: Severity, args: fmt::Arguments<'_>) {
-        let mut line = heapless::String::<LINE_MAX>::new();
-        let pri = FACILITY_DAEMON * 8 + severity as u8;
-        let _ = write!(line, "<{pri}>");
-        let _ = super::clock::write_syslog_stamp(&mut line, super::clock::now_unix());
-        let header_end = line.len();
-        let _ = write!(line, " {}[{}]: ", self.ident, self.pid);
-        let _ = line.write_fmt(args);
+        let (line, header_end) = self.datagram(severity, args);
         let sent = self.send(line.as_bytes());
         if !sent || self.echo {
             // stderr gets `ident[pid]: text`, without PRI and time stamp.
@@ -86,6 +80,29 @@ impl Syslog {
             let _ = write_all(stderr, text);
             let _ = write_all(stderr, b"\n");
         }
+    }
+
+    /// Logs one line to the system logger only: nothing when none
+    /// listens (init writes the console itself). Never allocates.
+    pub fn log_quietly(&mut self, severity: Severity, args: fmt::Arguments<'_>) {
+        let (line, _) = self.datagram(severity, args);
+        self.send(line.as_bytes());
+    }
+
+    /// `<PRI>stamp ident[pid]: text`, and where the stamp ends.
+    fn datagram(
+        &self,
+        severity: Severity,
+        args: fmt::Arguments<'_>,
+    ) -> (heapless::String<LINE_MAX>, usize) {
+        let mut line = heapless::String::<LINE_MAX>::new();
+        let pri = FACILITY_DAEMON * 8 + severity as u8;
+        let _ = write!(line, "<{pri}>");
+        let _ = super::clock::write_syslog_stamp(&mut line, super::clock::now_unix());
+        let header_end = line.len();
+        let _ = write!(line, " {}[{}]: ", self.ident, self.pid);
+        let _ = line.write_fmt(args);
+        (line, header_end)
     }
 
     /// Sends one datagram without ever blocking: a logger that does not
@@ -108,14 +125,10 @@ impl Syslog {
 
     /// Tells how many lines were lost, once the queue takes lines again.
     fn say_dropped(&mut self) -> bool {
-        let mut line = heapless::String::<160>::new();
-        let pri = FACILITY_DAEMON * 8 + Severity::Warning as u8;
-        let _ = write!(line, "<{pri}>");
-        let _ = super::clock::write_syslog_stamp(&mut line, super::clock::now_unix());
-        let _ = write!(
-            line,
-            " {}[{}]: {} log lines dropped: the syslog socket was full",
-            self.ident, self.pid, self.dropped
+        let dropped = self.dropped;
+        let (line, _) = self.datagram(
+            Severity::Warning,
+            format_args!("{dropped} log lines dropped: the syslog socket was full"),
         );
         match self.try_send(line.as_bytes()) {
             Sent::Yes => {
