@@ -76,6 +76,11 @@ fn build_lint_install_run_and_remove() {
         "/usr/share/man/man5/pfile.5.gz",
         "/etc/mamori/events/README",
         "/usr/share/licenses/mamori/LICENSE-MIT",
+        "/usr/share/man/man8/sendevent.8.gz",
+        "/usr/share/man/man5/inittab.5.gz",
+        "/usr/lib/ocf/resource.d/mamori/pmf",
+        "/usr/lib/mamori/init",
+        "/usr/sbin/sendevent",
     ] {
         assert!(list.lines().any(|l| l == want), "{want} not in\n{list}");
     }

@@ -44,7 +44,7 @@ fn man_tree(root: &Path) -> PathBuf {
 #[test]
 fn every_manual_page_renders_without_warnings() {
     let pages = files(&conf("man"));
-    assert!(pages.len() >= 8, "{pages:?}");
+    assert!(pages.len() >= 11, "{pages:?}");
     for page in pages {
         let o = Command::new("man")
             .args(["--warnings", "-l"])
