@@ -240,7 +240,7 @@ fn pmf_agent_passes_ocf_tester_and_crm_resource() {
     install();
     let w = World::new("ocfpmf");
     let cmd = "command=/bin/sleep 100000".to_string();
-    tester_passes(&w, "pmf", &[cmd.clone()]);
+    tester_passes(&w, "pmf", std::slice::from_ref(&cmd));
     crm_cycle(&w, "pmf", &[cmd]);
 }
 
@@ -310,7 +310,7 @@ fn pcheck_agent_passes_ocf_tester_and_crm_resource() {
     let pfile = w.pfile("", &[format!("{name}:{}:60:3:continue", script.display())]);
     let _d = w.start_daemon(&name);
     let opt = format!("pfile={}", pfile.display());
-    tester_passes(&w, "pcheck", &[opt.clone()]);
+    tester_passes(&w, "pcheck", std::slice::from_ref(&opt));
     crm_cycle(&w, "pcheck", &[opt]);
     for p in common::pids_named(&name) {
         kill_pid(p);

@@ -82,10 +82,10 @@ impl Ops for PcheckOps {
 
     fn start(&self, ctx: &Ctx) -> Result<(), Failure> {
         let p = pfile(ctx)?;
-        if let Some(Ok(s)) = find(&p)? {
-            if retry_over(&s).is_none() {
-                return ctx.state.set_running().map_err(Failure::generic);
-            }
+        if let Some(Ok(s)) = find(&p)?
+            && retry_over(&s).is_none()
+        {
+            return ctx.state.set_running().map_err(Failure::generic);
         }
         let mut child = launch::applet(ctx, "pcheck", &["-f".into(), p.clone()], &[])?;
         let pid = child.id() as i32;
