@@ -139,7 +139,9 @@ fn install_ocf(root: Option<OsString>) -> ExitCode {
             exe.display().to_string().replace('\'', "'\\''"),
             agent.name
         );
-        let tmp = path.with_extension("new");
+        // A name of its own: two installs at once must not rename each
+        // other's file away.
+        let tmp = path.with_extension(format!("new.{}", std::process::id()));
         let r = std::fs::write(&tmp, text)
             .and_then(|()| std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755)))
             .and_then(|()| std::fs::rename(&tmp, &path));

@@ -185,13 +185,10 @@ impl FsmonOps {
                 let target =
                     crate::fsmon::options::address(p.get("address").unwrap_or("127.0.0.1"), 445)
                         .map_err(bad)?;
+                // The applet's own reader: first line, mode 0600 only.
                 let password = match p.get("password_file") {
-                    Some(f) => std::fs::read(f)
-                        .map_err(|e| Failure::configured(format!("password_file {f}: {e}")))?
-                        .split(|&b| b == b'\n')
-                        .next()
-                        .unwrap_or_default()
-                        .to_vec(),
+                    Some(f) => crate::applets::clp_sambamon::read_password_file(f)
+                        .map_err(|e| Failure::configured(format!("password_file: {e}")))?,
                     None => Vec::new(),
                 };
                 let mut probe = SambaProbe {
@@ -262,8 +259,8 @@ impl Ops for FsmonOps {
                     return Err(Failure::configured("password_file needs user"));
                 }
                 if let Some(f) = p.get("password_file") {
-                    std::fs::metadata(f)
-                        .map_err(|e| Failure::configured(format!("password_file {f}: {e}")))?;
+                    crate::applets::clp_sambamon::read_password_file(f)
+                        .map_err(|e| Failure::configured(format!("password_file: {e}")))?;
                 }
             }
             Applet::Nfs => {
