@@ -36,10 +36,10 @@ pub fn run(opts: Options) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    if getpid() != 1 {
-        if let Err(e) = process::become_subreaper() {
-            say!(log, "warning: can't become a child subreaper: {e}");
-        }
+    if getpid() != 1
+        && let Err(e) = process::become_subreaper()
+    {
+        say!(log, "warning: can't become a child subreaper: {e}");
     }
     let Some(cmd) = Command::new(opts.command.iter().map(String::as_str)) else {
         say!(log, "fatal: no command, or a NUL byte in it");

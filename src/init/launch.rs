@@ -79,11 +79,11 @@ pub fn start(tty: &str, program: &Program) -> Result<io::Result<i32>, AppletChil
         Ok(process::Forked::Child) => {
             pid1::reset_signals_in_child();
             pid1::setsid();
-            if !tty.is_empty() {
-                if let Err(e) = pid1::tty_as_stdio(tty) {
-                    let _ = writeln!(io::stderr(), "init: can't open {tty}: {e}");
-                    process::exit_now(127);
-                }
+            if !tty.is_empty()
+                && let Err(e) = pid1::tty_as_stdio(tty)
+            {
+                let _ = writeln!(io::stderr(), "init: can't open {tty}: {e}");
+                process::exit_now(127);
             }
             Err(become_program(program))
         }

@@ -75,10 +75,8 @@ pub fn run(file: Option<String>) -> Step<ExitCode> {
         }
     };
     let machine = mounts::setup(&mut log);
-    if machine {
-        if let Err(e) = pid1::ctrl_alt_del_to_signal() {
-            say!(log, "can't turn Ctrl-Alt-Del into SIGINT: {e}");
-        }
+    if machine && let Err(e) = pid1::ctrl_alt_del_to_signal() {
+        say!(log, "can't turn Ctrl-Alt-Del into SIGINT: {e}");
     }
     pid1::set_env_default("PATH", "/sbin:/usr/sbin:/bin:/usr/bin");
     let file = file.unwrap_or_else(|| DEFAULT_INITTAB.to_string());

@@ -61,9 +61,9 @@ pub fn mount(source: &CStr, target: &CStr, fstype: &CStr, flags: u64) -> io::Res
 }
 
 /// mount(2) flags.
-pub const MS_NOSUID: u64 = libc::MS_NOSUID as u64;
-pub const MS_NODEV: u64 = libc::MS_NODEV as u64;
-pub const MS_NOEXEC: u64 = libc::MS_NOEXEC as u64;
+pub const MS_NOSUID: u64 = libc::MS_NOSUID;
+pub const MS_NODEV: u64 = libc::MS_NODEV;
+pub const MS_NOEXEC: u64 = libc::MS_NOEXEC;
 
 /// Whether `path` is the root of a mount: it sits on another device than
 /// its parent, or it is its own parent.
