@@ -78,7 +78,6 @@ pub fn start(tty: &str, program: &Program) -> Result<io::Result<i32>, AppletChil
         Ok(process::Forked::Parent(pid)) => Ok(Ok(pid)),
         Ok(process::Forked::Child) => {
             pid1::reset_signals_in_child();
-            pid1::close_fds_from_3();
             pid1::setsid();
             if !tty.is_empty()
                 && let Err(e) = pid1::tty_as_stdio(tty)

@@ -141,13 +141,6 @@ pub fn reset_signals_in_child() {
     }
 }
 
-/// Closes every fd from 3 up (a forked child must not keep init's
-/// signalfd or syslog socket: without exec, CLOEXEC does not help).
-pub fn close_fds_from_3() {
-    // SAFETY: closing fds this single-threaded child owns.
-    unsafe { libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32) };
-}
-
 /// Makes the terminal at `path` this process's stdin, stdout, stderr and
 /// (when it is a new session's first terminal) controlling tty.
 pub fn tty_as_stdio(path: &str) -> io::Result<()> {

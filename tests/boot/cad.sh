@@ -1,0 +1,2 @@
+echo "T: ctrlaltdel ran"
+poweroff
