@@ -69,16 +69,7 @@ pub fn wait_pid(pid: i32) -> io::Result<super::spawn::Exit> {
 /// session, stdin/stdout/stderr on /dev/null, every other fd closed except
 /// `keep`.
 pub fn detach_files(keep: impl AsFd) -> io::Result<()> {
-    rustix::process::setsid()?;
-    let null = rustix::fs::open(
-        "/dev/null",
-        rustix::fs::OFlags::RDWR | rustix::fs::OFlags::CLOEXEC,
-        rustix::fs::Mode::empty(),
-    )?;
-    rustix::stdio::dup2_stdin(&null)?;
-    rustix::stdio::dup2_stdout(&null)?;
-    rustix::stdio::dup2_stderr(&null)?;
-    drop(null);
+    new_session_on_null()?;
     let keep = keep.as_fd().as_raw_fd() as u32;
     close_range(3, keep.saturating_sub(1));
     close_range(keep + 1, u32::MAX);
@@ -134,6 +125,13 @@ pub fn wait_gone(pid: i32, start: u64, timeout: std::time::Duration) -> bool {
 /// Like [`detach_files`], keeping no fd beyond 0–2: new session,
 /// stdin/stdout/stderr on /dev/null, every other fd closed.
 pub fn detach_all_files() -> io::Result<()> {
+    new_session_on_null()?;
+    close_range(3, u32::MAX);
+    Ok(())
+}
+
+/// A new session with stdin, stdout and stderr on /dev/null.
+fn new_session_on_null() -> io::Result<()> {
     rustix::process::setsid()?;
     let null = rustix::fs::open(
         "/dev/null",
@@ -143,8 +141,6 @@ pub fn detach_all_files() -> io::Result<()> {
     rustix::stdio::dup2_stdin(&null)?;
     rustix::stdio::dup2_stdout(&null)?;
     rustix::stdio::dup2_stderr(&null)?;
-    drop(null);
-    close_range(3, u32::MAX);
     Ok(())
 }
 
