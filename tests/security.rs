@@ -120,18 +120,8 @@ fn pcheck_does_not_adopt_another_users_process() {
     let mut w = World::new("adopt");
     let name = w.name.clone();
     let root_daemon = w.start_daemon(&name);
-    let st = Command::new("setpriv")
-        .args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
-        .args([
-            "setsid",
-            "-f",
-            "/bin/bash",
-            "-c",
-            &format!("exec -a {name} sleep 100000"),
-        ])
-        .status()
-        .unwrap();
-    assert!(st.success());
+    let daemon = format!("exec -a {name} sleep 100000");
+    as_nobody(&["setsid", "-f", "/bin/bash", "-c", &daemon]);
     let theirs = wait_until(5 * S, || {
         pids_named(&name).into_iter().find(|p| *p != root_daemon)
     })
@@ -147,25 +137,14 @@ fn pcheck_does_not_adopt_another_users_process() {
         &format!("({name} ,pid={theirs}) owned by uid 65534: not adopted"),
         5 * S,
     );
-    // Their process dies twice over: nothing happens to root's monitoring.
+    // Their process dies: nothing happens to root's monitoring.
     common::kill(theirs, "-KILL");
     std::thread::sleep(S / 2);
     assert_eq!(w.count_log("Down"), 0, "{:?}", w.log_lines());
     assert_eq!(w.count_log(&format!("({name} ,pid={theirs}) Up")), 0);
     assert!(w.wait_pcheck(pc, Duration::ZERO).is_none(), "no failover");
     // Named in ALLOWED_USERS, such a process is adopted.
-    let st = Command::new("setpriv")
-        .args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
-        .args([
-            "setsid",
-            "-f",
-            "/bin/bash",
-            "-c",
-            &format!("exec -a {name} sleep 100000"),
-        ])
-        .status()
-        .unwrap();
-    assert!(st.success());
+    as_nobody(&["setsid", "-f", "/bin/bash", "-c", &daemon]);
     common::kill(pc as i32, "-TERM");
     w.wait_pcheck(pc, 5 * S);
     let pfile = w.pfile(
