@@ -6,6 +6,7 @@
 #![allow(unsafe_code)]
 
 pub mod clock;
+pub mod entry;
 pub mod errno;
 pub mod futex;
 pub mod ipc;
