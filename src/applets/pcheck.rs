@@ -44,51 +44,10 @@ Environment:
 Exit status: 0 shut down, 1 retry over with `exit` (fail over),
 2 usage or pfile error, 3 IPCKEY in use, 4 system error.";
 
-pub fn main(mut args: Cursor) -> ExitCode {
-    let mut pfile: Option<PathBuf> = None;
-    while let Some(word) = args.next() {
-        match word.as_str() {
-            "-h" | "--help" => {
-                println!("{HELP}");
-                return Status::Shutdown.into();
-            }
-            w if is_opt(w, "-f") => match args.value(w, "-f") {
-                Ok(v) => pfile = Some(v.into()),
-                Err(e) => return fail("pcheck", e, Status::Config),
-            },
-            other => {
-                return fail(
-                    "pcheck",
-                    format!("unexpected argument {other:?} (usage: pcheck -f PFILE)"),
-                    Status::Config,
-                );
-            }
-        }
-    }
-    let Some(pfile) = pfile else {
-        return fail(
-            "pcheck",
-            "-f PFILE is required (usage: pcheck -f PFILE)",
-            Status::Config,
-        );
-    };
-    let strict_owner = crate::sys::is_root();
-    let config = match crate::pcheck::pfile::load(&pfile, strict_owner) {
-        Ok(c) => c,
-        Err(e) => return fail("pcheck", e, Status::Config),
-    };
-    let shown = pfile.display().to_string();
-    let mut monitor = match Monitor::start(config, strict_owner, Syslog::new("pcheck")) {
+pub fn main(args: Cursor) -> ExitCode {
+    let mut monitor = match start(args) {
         Ok(m) => m,
-        Err(
-            e @ StartError::Own(crate::pcheck::segment::OwnError::Refused(crate::shm::Error::Os(
-                ..,
-            ))),
-        )
-        | Err(e @ StartError::Os(..)) => {
-            return fail("pcheck", format_args!("{shown}: {e}"), Status::System);
-        }
-        Err(e) => return fail("pcheck", format_args!("{shown}: {e}"), Status::KeyInUse),
+        Err(code) => return code,
     };
     crate::sys::mem::trim_startup_pages();
     let end = monitor.run();
@@ -96,5 +55,61 @@ pub fn main(mut args: Cursor) -> ExitCode {
     match end {
         End::Shutdown => Status::Shutdown.into(),
         End::Failover => Status::Failover.into(),
+    }
+}
+
+/// Everything up to the monitor loop. Out of line: its locals (the pfile
+/// parser's, the first scan's) would otherwise sit in `main`'s frame for
+/// the life of the process, every page of it touched by the stack probes.
+#[inline(never)]
+fn start(mut args: Cursor) -> Result<Monitor, ExitCode> {
+    let mut pfile: Option<PathBuf> = None;
+    while let Some(word) = args.next() {
+        match word.as_str() {
+            "-h" | "--help" => {
+                println!("{HELP}");
+                return Err(Status::Shutdown.into());
+            }
+            w if is_opt(w, "-f") => match args.value(w, "-f") {
+                Ok(v) => pfile = Some(v.into()),
+                Err(e) => return Err(fail("pcheck", e, Status::Config)),
+            },
+            other => {
+                return Err(fail(
+                    "pcheck",
+                    format!("unexpected argument {other:?} (usage: pcheck -f PFILE)"),
+                    Status::Config,
+                ));
+            }
+        }
+    }
+    let Some(pfile) = pfile else {
+        return Err(fail(
+            "pcheck",
+            "-f PFILE is required (usage: pcheck -f PFILE)",
+            Status::Config,
+        ));
+    };
+    let strict_owner = crate::sys::is_root();
+    let config = match crate::pcheck::pfile::load(&pfile, strict_owner) {
+        Ok(c) => c,
+        Err(e) => return Err(fail("pcheck", e, Status::Config)),
+    };
+    let shown = pfile.display().to_string();
+    match Monitor::start(config, strict_owner, Syslog::new("pcheck")) {
+        Ok(m) => Ok(m),
+        Err(
+            e @ StartError::Own(crate::pcheck::segment::OwnError::Refused(crate::shm::Error::Os(
+                ..,
+            ))),
+        )
+        | Err(e @ StartError::Os(..)) => {
+            Err(fail("pcheck", format_args!("{shown}: {e}"), Status::System))
+        }
+        Err(e) => Err(fail(
+            "pcheck",
+            format_args!("{shown}: {e}"),
+            Status::KeyInUse,
+        )),
     }
 }

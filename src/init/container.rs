@@ -60,6 +60,7 @@ pub fn run(opts: Options) -> ExitCode {
     if opts.verbose {
         say!(log, "started '{}' as pid {child}", opts.command.join(" "));
     }
+    crate::sys::mem::trim_startup_pages();
     // From here on we are no longer allowed to bail out: until CMD ends,
     // every error is logged (with -v) and the loop goes on.
     loop {

@@ -93,6 +93,7 @@ pub fn run(file: Option<String>) -> Step<ExitCode> {
     let lines = init.read_inittab(true);
     init.table = Table::new(lines);
     init.boot()?;
+    crate::sys::mem::trim_startup_pages();
     init.serve()
 }
 
