@@ -27,26 +27,83 @@ pub struct LocalTime {
     pub sec: i32,
 }
 
-/// `t` in the local time zone (TZ, else /etc/localtime; glibc reads the
-/// zone file itself, which needs no NSS and works in a static binary).
+/// `t` in the local time zone: TZ as glibc reads it (unset:
+/// /etc/localtime; empty: UTC; `[:]FILE`, absolute or under
+/// /usr/share/zoneinfo; else a POSIX TZ string), through
+/// `wire::tzif` rather than glibc's `localtime_r` (see there why). UTC
+/// when none of them is understood, as glibc. Allocation-free: the zone
+/// file is read into a stack buffer at each call (a syslog line, a dump).
 pub fn local(t: i64) -> LocalTime {
-    let secs: libc::time_t = t;
-    // SAFETY: `tm` is plain data that localtime_r fills; both pointers are
-    // valid for the call.
-    let mut tm: libc::tm = unsafe { core::mem::zeroed() };
-    let ok = unsafe { !libc::localtime_r(&secs, &mut tm).is_null() };
-    if !ok {
-        tm = unsafe { core::mem::zeroed() };
-    }
+    let s = t + utc_offset(t);
+    let days = s.div_euclid(86_400);
+    let secs = s.rem_euclid(86_400) as i32;
+    let (year, month, mday) = crate::wire::tzif::civil_from_days(days);
     LocalTime {
-        year: tm.tm_year + 1900,
-        month: (tm.tm_mon.clamp(0, 11)) as usize,
-        mday: tm.tm_mday,
-        wday: (tm.tm_wday.clamp(0, 6)) as usize,
-        hour: tm.tm_hour,
-        min: tm.tm_min,
-        sec: tm.tm_sec,
+        year: year as i32,
+        month: (month - 1) as usize,
+        mday: mday as i32,
+        // 1970-01-01 was a Thursday.
+        wday: (days + 4).rem_euclid(7) as usize,
+        hour: secs / 3600,
+        min: secs / 60 % 60,
+        sec: secs % 60,
     }
+}
+
+/// Seconds east of UTC at `t` (see [`local`]).
+fn utc_offset(t: i64) -> i64 {
+    use crate::wire::tzif;
+    // SAFETY: getenv returns NULL or a NUL-terminated string of the
+    // environment, read here before anything in this single-threaded
+    // process can change it.
+    let tz = unsafe { libc::getenv(c"TZ".as_ptr()) };
+    let spec: &[u8] = if tz.is_null() {
+        b"/etc/localtime"
+    } else {
+        // SAFETY: non-NULL: a C string (above).
+        unsafe { core::ffi::CStr::from_ptr(tz) }.to_bytes()
+    };
+    if spec.is_empty() {
+        return 0;
+    }
+    let spec = spec.strip_prefix(b":").unwrap_or(spec);
+    let mut buf = [0u8; 8192];
+    if let Some(n) = read_zone(spec, &mut buf)
+        && let Ok(off) = tzif::offset_at(&buf[..n], t)
+    {
+        return off.into();
+    }
+    tzif::Rule::parse(spec)
+        .and_then(|r| r.offset_at(t))
+        .map_or(0, i64::from)
+}
+
+/// Reads the zone file `spec` names into `buf`; `None` when there is none
+/// or it does not fit (the largest zone of tzdata is under 4 kB).
+fn read_zone(spec: &[u8], buf: &mut [u8]) -> Option<usize> {
+    let mut path = heapless::Vec::<u8, 512>::new();
+    if !spec.starts_with(b"/") {
+        path.extend_from_slice(b"/usr/share/zoneinfo/").ok()?;
+    }
+    path.extend_from_slice(spec).ok()?;
+    path.push(0).ok()?;
+    let path = core::ffi::CStr::from_bytes_with_nul(&path).ok()?;
+    let fd = rustix::fs::open(
+        path,
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .ok()?;
+    let mut n = 0;
+    while n < buf.len() {
+        match rustix::io::read(&fd, &mut buf[n..]) {
+            Ok(0) => return Some(n),
+            Ok(k) => n += k,
+            Err(rustix::io::Errno::INTR) => {}
+            Err(_) => return None,
+        }
+    }
+    None
 }
 
 /// Writes `Mmm dd hh:mm:ss` (day space-padded), the RFC 3164 TIMESTAMP.
@@ -90,6 +147,10 @@ pub(crate) fn timespec(d: std::time::Duration) -> libc::timespec {
 mod test {
     use super::*;
 
+    unsafe extern "C" {
+        fn tzset();
+    }
+
     #[test]
     fn ctime_and_stamp_shapes() {
         // 2007-01-18 13:34:43 UTC, a Thursday, as in the ProcessSaver manual.
@@ -101,5 +162,72 @@ mod test {
         let mut s = heapless::String::<64>::new();
         write_syslog_stamp(&mut s, 1_167_831_283).unwrap();
         assert_eq!(s.as_str(), "Jan  3 13:34:43");
+        // SAFETY: as above.
+        unsafe { std::env::set_var("TZ", "CET-1CEST,M3.5.0,M10.5.0/3") };
+        let mut s = heapless::String::<64>::new();
+        write_ctime(&mut s, 1_720_000_000).unwrap();
+        assert_eq!(s.as_str(), "Wed Jul  3 11:46:40 2024");
+        if std::path::Path::new("/usr/share/zoneinfo/America/New_York").exists() {
+            // SAFETY: as above.
+            unsafe { std::env::set_var("TZ", ":America/New_York") };
+            let mut s = heapless::String::<64>::new();
+            write_ctime(&mut s, 1_706_000_000).unwrap();
+            assert_eq!(s.as_str(), "Tue Jan 23 03:53:20 2024");
+        }
+        // The offsets agree with glibc's localtime_r, zone files and TZ
+        // strings, from 1901 to 2100 (one instant every ~9 days, and the
+        // seconds around each DST change of 2024 in Paris).
+        let mut times: Vec<i64> = (0..8000).map(|i| -2_200_000_000 + i * 795_000).collect();
+        times.extend([1_711_846_799, 1_711_846_800, 1_729_990_799, 1_729_990_800]);
+        for tz in [
+            ":Europe/Paris",
+            "America/New_York",
+            "Australia/Lord_Howe",
+            "Asia/Kolkata",
+            "America/Sao_Paulo",
+            "Pacific/Chatham",
+            "Africa/Casablanca",
+            "America/Nuuk",
+            "Etc/UTC",
+            "CET-1CEST,M3.5.0,M10.5.0/3",
+            "<+1030>-10:30<+11>-11,M10.1.0,M4.1.0",
+            "",
+        ] {
+            // SAFETY: as above; tzset makes glibc read the new TZ.
+            unsafe {
+                std::env::set_var("TZ", tz);
+                tzset();
+            }
+            // glibc computes a TZ string's rules from 1970 on only.
+            let rule = tz.contains(',');
+            for &t in times.iter().filter(|&&t| !rule || t >= 0) {
+                let mut tm: libc::tm = unsafe { core::mem::zeroed() };
+                // SAFETY: both pointers are valid for the call.
+                unsafe { libc::localtime_r(&t, &mut tm) };
+                let ours = local(t);
+                assert_eq!(
+                    (
+                        ours.year,
+                        ours.month as i32,
+                        ours.mday,
+                        ours.hour,
+                        ours.min,
+                        ours.sec
+                    ),
+                    (
+                        tm.tm_year + 1900,
+                        tm.tm_mon,
+                        tm.tm_mday,
+                        tm.tm_hour,
+                        tm.tm_min,
+                        tm.tm_sec
+                    ),
+                    "TZ={tz} t={t}"
+                );
+                assert_eq!(ours.wday as i32, tm.tm_wday);
+            }
+        }
+        // SAFETY: as above.
+        unsafe { std::env::set_var("TZ", "UTC0") };
     }
 }

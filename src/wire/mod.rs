@@ -77,4 +77,5 @@ pub mod smb1;
 pub mod smb2;
 pub mod smb2_sign;
 pub mod spnego;
+pub mod tzif;
 pub mod xdr;
