@@ -54,14 +54,16 @@ impl Syslog {
             .count()
     }
 
-    /// Receive time of the `n`th (1-based) line holding `needle`.
-    fn nth(&self, needle: &str, n: usize) -> Option<u128> {
+    /// Receive time of the first line holding `needle` received at or
+    /// after `t0`. (Not "the nth such line": a `stamp daemon` restart's
+    /// parent bears the service's name and may be seen, adopted and lost
+    /// (`Up`, `Down`) before it exits, which would shift every count.)
+    fn first_after(&self, needle: &str, t0: u128) -> Option<u128> {
         self.lines
             .lock()
             .unwrap()
             .iter()
-            .filter(|(_, l)| l.contains(needle))
-            .nth(n - 1)
+            .find(|(t, l)| *t >= t0 && l.contains(needle))
             .map(|(t, _)| *t)
     }
 }
@@ -182,16 +184,8 @@ fn main() {
     let events = dir.join("events");
     let slow = slow_registry(&events, event_sleep, env_num("BENCH_EVENT_EMPTY", 0) != 0);
     let with = pcheck_kills(&env, "events", 0x6dbe_0003, kills, Some(&slow));
-    let PcheckRun {
-        down,
-        restart,
-        up,
-        rss: rss1,
-        pss: pss1,
-        ..
-    } = plain;
     if events_only {
-        report_events(&down, &restart, &up, &with, event_sleep);
+        report_events(&plain, &with, event_sleep);
         let _ = std::fs::remove_dir_all(&dir);
         return;
     }
@@ -199,6 +193,16 @@ fn main() {
     // The floor on this machine: kill → pidfd readable → posix_spawn, with
     // no supervisor logic at all, same stamp.
     let floor = floor(&env.dir, &env.stamp, kills, true);
+
+    let PcheckRun {
+        down,
+        restart,
+        up,
+        rss: rss1,
+        pss: pss1,
+        ..
+    } = &plain;
+    let (rss1, pss1) = (*rss1, *pss1);
 
     // 2. Peers, same service, same clock.
     let mut peers = Vec::new();
@@ -316,7 +320,7 @@ fn main() {
         median(&up),
         max(&up)
     );
-    report_events(&down, &restart, &up, &with, event_sleep);
+    report_events(&plain, &with, event_sleep);
     println!("\n## kill -9 → restarted service's first instruction (tools/stamp.c), same run\n");
     println!(
         "| supervisor | kills | median ms | max ms | ratio to pcheck (median) | supervisor Pss kB |\n|---|---|---|---|---|---|"
@@ -387,6 +391,10 @@ struct PcheckRun {
     started_during: usize,
     started: usize,
     ended: usize,
+    /// `Down` and `Up` lines logged during the kills (one each per kill
+    /// unless a transient process of the service's name was adopted).
+    downs: usize,
+    ups: usize,
 }
 
 /// A registry at `dir` whose handlers for `pcheck/down`,
@@ -469,10 +477,11 @@ fn pcheck_kills(
     let mut down = Vec::new();
     let mut up = Vec::new();
     let restart = kill_loop(&file, kills, &find, &mut |i, t0| {
-        if let Some(t) = wait_until(Duration::from_secs(5), || log.nth("] Down", i + 1)) {
+        let _ = i;
+        if let Some(t) = wait_until(Duration::from_secs(5), || log.first_after("] Down", t0)) {
             down.push((t - t0) as f64 / 1e6);
         }
-        if let Some(t) = wait_until(Duration::from_secs(5), || log.nth(") Up", i + 2)) {
+        if let Some(t) = wait_until(Duration::from_secs(5), || log.first_after(") Up", t0)) {
             up.push((t - t0) as f64 / 1e6);
         }
         std::thread::sleep(Duration::from_millis(20));
@@ -483,6 +492,7 @@ fn pcheck_kills(
             .unwrap_or(0)
     };
     let started_during = events.map_or(0, |(_, starts)| lines(starts));
+    let (downs, ups) = (log.count("] Down"), log.count(") Up") - 1);
     let (rss, pss) = rss_pss(pcheck.id());
     let _ = mamori::sys::signals::kill(pcheck.id() as i32, mamori::sys::signals::SIGTERM);
     let _ = pcheck.wait();
@@ -508,11 +518,14 @@ fn pcheck_kills(
         started_during,
         started,
         ended,
+        downs,
+        ups,
     }
 }
 
 /// The with/without table of the slow-handler run.
-fn report_events(down: &[f64], restart: &[f64], up: &[f64], with: &PcheckRun, secs: usize) {
+fn report_events(plain: &PcheckRun, with: &PcheckRun, secs: usize) {
+    let (down, restart, up) = (&plain.down, &plain.restart, &plain.up);
     println!(
         "## pcheck kill -9 → restart, no registry vs a registry of slow handlers (`sleep {secs}`), same run\n"
     );
@@ -545,6 +558,10 @@ fn report_events(down: &[f64], restart: &[f64], up: &[f64], with: &PcheckRun, se
         with.started,
         with.ended,
         4 * with.restart.len()
+    );
+    println!(
+        "- `Down`/`Up` lines during the kills: {}/{} with no registry, {}/{} with handlers (one each per kill; more: a transient process of the service's name, the `stamp daemon` restart's parent, was adopted)\n",
+        plain.downs, plain.ups, with.downs, with.ups
     );
 }
 
