@@ -299,7 +299,7 @@ fn main() {
     }
 
     // Report.
-    let pc_med = median(&restart);
+    let pc_med = median(restart);
     println!(
         "## kill -9 → event, pcheck (pidfd), {} kills\n",
         restart.len()
@@ -307,18 +307,18 @@ fn main() {
     println!("| measure | median ms | max ms |\n|---|---|---|");
     println!(
         "| kill → `Down` logged | {:.3} | {:.3} |",
-        median(&down),
-        max(&down)
+        median(down),
+        max(down)
     );
     println!(
         "| kill → restart program's first instruction | {:.3} | {:.3} |",
         pc_med,
-        max(&restart)
+        max(restart)
     );
     println!(
         "| kill → `Up` logged (new process found) | {:.3} | {:.3} |",
-        median(&up),
-        max(&up)
+        median(up),
+        max(up)
     );
     report_events(&plain, &with, event_sleep);
     println!("\n## kill -9 → restarted service's first instruction (tools/stamp.c), same run\n");
@@ -336,7 +336,7 @@ fn main() {
         "| mamori pcheck | {} | {:.3} | {:.3} | 1.0 | {} |",
         restart.len(),
         pc_med,
-        max(&restart),
+        max(restart),
         pss1
     );
     for p in &peers {
