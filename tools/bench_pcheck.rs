@@ -149,6 +149,7 @@ fn main() {
     let many = env_num("BENCH_PENTS", 1000);
     let events_only = env_num("BENCH_EVENTS_ONLY", 0) != 0;
     let event_sleep = env_num("BENCH_EVENT_SLEEP", 2);
+    let gap = Duration::from_millis(env_num("BENCH_EVENT_GAP_MS", 20) as u64);
     let exe = std::env::current_exe().unwrap();
     let root = exe.parent().unwrap().parent().unwrap();
     let dir = std::env::temp_dir().join(format!("mamori-bench-{}", std::process::id()));
@@ -180,10 +181,10 @@ fn main() {
     // 1. pcheck: kill → Down logged, kill → restart exec'd (stamp), kill
     //    → Up logged; once with no event registry, once with a registry
     //    whose handlers for every event of these kills sleep.
-    let plain = pcheck_kills(&env, "plain", 0x6dbe_0001, kills, None);
+    let plain = pcheck_kills(&env, "plain", 0x6dbe_0001, kills, gap, None);
     let events = dir.join("events");
     let slow = slow_registry(&events, event_sleep, env_num("BENCH_EVENT_EMPTY", 0) != 0);
-    let with = pcheck_kills(&env, "events", 0x6dbe_0003, kills, Some(&slow));
+    let with = pcheck_kills(&env, "events", 0x6dbe_0003, kills, gap, Some(&slow));
     if events_only {
         report_events(&plain, &with, event_sleep);
         let _ = std::fs::remove_dir_all(&dir);
@@ -433,12 +434,14 @@ fn slow_registry(dir: &Path, secs: usize, empty: bool) -> (PathBuf, PathBuf) {
 }
 
 /// `kills` kills of a stamp daemon watched by its own pcheck (IPC key
-/// `key`, own syslog socket), with the registry `events` or none.
+/// `key`, own syslog socket), `gap` apart once it is back up, with the
+/// registry `events` or none.
 fn pcheck_kills(
     env: &Env,
     tag: &str,
     key: u32,
     kills: usize,
+    gap: Duration,
     events: Option<&(PathBuf, PathBuf)>,
 ) -> PcheckRun {
     let log = Syslog::new(env.dir.join(format!("log-{tag}.sock")));
@@ -484,7 +487,7 @@ fn pcheck_kills(
         if let Some(t) = wait_until(Duration::from_secs(5), || log.first_after(") Up", t0)) {
             up.push((t - t0) as f64 / 1e6);
         }
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(gap);
     });
     let lines = |f: &Path| {
         std::fs::read_to_string(f)
