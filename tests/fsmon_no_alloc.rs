@@ -23,6 +23,7 @@ use mamori::applets::clp_sambamon::SambaProbe;
 use mamori::fsmon::monitor::{End, Monitor, Probe, Settings};
 use mamori::fsmon::registry::{Applet, Registry, cmd};
 use mamori::probe::nfs::Version;
+use mamori::probe::smb::Encryption;
 
 static SYSLOG: Once = Once::new();
 
@@ -139,6 +140,7 @@ fn samba_monitor_loop_allocates_nothing() {
         user: Some(smbd::USER.into()),
         password: smbd::PASSWORD.as_bytes().to_vec(),
         timeout: Duration::from_secs(2),
+        encryption: Encryption::AsRequired,
     };
     let bad = SambaProbe {
         target: s.addr(),
@@ -146,6 +148,7 @@ fn samba_monitor_loop_allocates_nothing() {
         user: None,
         password: Vec::new(),
         timeout: Duration::from_secs(2),
+        encryption: Encryption::AsRequired,
     };
     let key = 0x6e00_0000 | (std::process::id() as i32 & 0xffff) << 8 | 1;
     assert_eq!(

@@ -200,6 +200,7 @@ fn smb(mut args: Cursor) -> ExitCode {
         user,
         password,
         timeout: t.timeout,
+        encryption: crate::probe::smb::Encryption::AsRequired,
     };
     let start = Instant::now();
     let r = probe
