@@ -199,7 +199,7 @@ impl SigningKey {
 }
 
 #[cfg(test)]
-mod test {
+pub(super) mod test {
     use super::*;
     use crate::wire::ntlmssp::{self, AuthenticateMessage, AuthenticateRepr};
     use crate::wire::smb2::{Header, HeaderRepr, SessionSetupRequest, SessionSetupRequestRepr};
@@ -490,7 +490,7 @@ mod test {
 
     /// Recomputes the NTLMv2 session key from the AUTHENTICATE a
     /// SESSION_SETUP request carries and the known password.
-    fn session_key(setup: &[u8]) -> [u8; 16] {
+    pub(crate) fn session_key(setup: &[u8]) -> [u8; 16] {
         let v = SessionSetupRequest::new_checked(&setup[64..]).unwrap();
         let r = SessionSetupRequestRepr::parse(&v).unwrap();
         let token = NegTokenRespRepr::parse(r.security_buffer)

@@ -224,3 +224,62 @@ impl TransformRepr {
         v.set_session_id(self.session_id);
     }
 }
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    // Samba's encrypted TREE_DISCONNECT response, frame 15 of
+    // `tests/captures/probe_smb311_encrypted.pcapng`.
+    use crate::wire::smb2_crypt::test::E311_F15 as F15;
+
+    #[test]
+    fn reads_a_captured_header() {
+        let v = TransformHeader::new_checked(&F15[..]).unwrap();
+        assert_eq!(v.protocol_id(), TRANSFORM_PROTOCOL_ID);
+        assert_eq!(v.original_message_size(), 68);
+        assert_eq!(v.payload().len(), 68);
+        assert_eq!((v.reserved(), v.flags()), (0, FLAGS_ENCRYPTED));
+        // GCM: 12 nonce bytes, the rest zero.
+        assert_eq!(&v.nonce()[12..], &[0; 4]);
+        assert_eq!(v.aad(), &F15[20..52]);
+        let r = TransformRepr::parse(&v).unwrap();
+        assert_eq!(r.session_id, v.session_id());
+        assert_eq!(r.signature, v.signature());
+        assert_eq!(r.buffer_len(), HEADER_LEN);
+    }
+
+    #[test]
+    fn emit_matches_capture() {
+        let r = TransformRepr::parse(&TransformHeader::new_unchecked(&F15[..])).unwrap();
+        let mut b = [0xa5u8; 120];
+        b[HEADER_LEN..].copy_from_slice(&F15[HEADER_LEN..]);
+        r.emit(&mut TransformHeader::new_unchecked(&mut b[..]));
+        assert_eq!(b, F15);
+    }
+
+    #[test]
+    fn rejects_bad_headers_and_every_truncation() {
+        for n in 0..HEADER_LEN {
+            assert_eq!(
+                TransformHeader::new_checked(&F15[..n]).err(),
+                Some(Error::Truncated)
+            );
+        }
+        for n in HEADER_LEN..F15.len() {
+            let v = TransformHeader::new_unchecked(&F15[..n]);
+            assert_eq!(TransformRepr::parse(&v), Err(Error::BadSize(68)));
+        }
+        let mut b = F15;
+        b[0] = 0xfe;
+        let v = TransformHeader::new_unchecked(&b[..]);
+        assert_eq!(TransformRepr::parse(&v), Err(Error::BadProtocolId));
+        let mut b = F15;
+        b[42] = 2;
+        let v = TransformHeader::new_unchecked(&b[..]);
+        assert_eq!(TransformRepr::parse(&v), Err(Error::BadFlags(2)));
+        assert_eq!(
+            Error::BadFlags(2).to_string(),
+            "SMB2 transform flags 0x0002"
+        );
+    }
+}
