@@ -114,7 +114,11 @@ fn encrypted_share_smb311() {
         "enc311",
         24463,
         &[],
-        &[("private", REQUIRED), ("pub", REQUIRED)],
+        &[
+            ("private", REQUIRED),
+            ("pub", REQUIRED),
+            ("printer", "valid users = nobody"),
+        ],
     );
     let r = user_check(&s, "private", Encryption::AsRequired).unwrap();
     assert_eq!(r.protocol, Protocol::Smb2(Dialect::Smb311));
@@ -126,6 +130,13 @@ fn encrypted_share_smb311() {
             Stage::TreeConnect,
             Some(NtStatus::AccessDenied)
         ))
+    );
+    // A user refused a share is retried encrypted (what Windows asks for
+    // on an encrypted share); Samba accepts the encrypted TREE_CONNECT and
+    // refuses it for the same reason.
+    assert_eq!(
+        user_check(&s, "printer", Encryption::AsRequired),
+        Err(SmbFailure::TreeConnect(NtStatus::AccessDenied))
     );
     // The same share with the wrong password still fails at session setup.
     assert_eq!(
