@@ -187,8 +187,8 @@ pub enum SmbFailure {
     Malformed(Stage),
     /// A signed reply did not verify with the session's signing key.
     BadSignature(Stage),
-    /// The server needs something this client does not do: AES-GMAC
-    /// signing, SMB1 without extended security.
+    /// The server needs something this client does not do (SMB1 without
+    /// extended security), or a request does not fit the client's buffers.
     Unsupported(Stage),
     /// A guest or anonymous session was refused (the status), or would
     /// have to encrypt (`None`): such a session has no key to encrypt
