@@ -30,6 +30,7 @@ use mamori::fsmon::messages::Log;
 use mamori::fsmon::monitor::{End, Monitor, Probe, Settings};
 use mamori::fsmon::registry::{Applet, Registry, cmd};
 use mamori::probe::nfs::Version;
+use mamori::probe::smb::Encryption;
 
 static SYSLOG: Once = Once::new();
 
@@ -318,6 +319,7 @@ fn samba_monitor_loop_allocates_nothing() {
         user: Some(smbd::USER.into()),
         password: smbd::PASSWORD.as_bytes().to_vec(),
         timeout: Duration::from_secs(2),
+        encryption: Encryption::AsRequired,
     };
     let good_again = SambaProbe {
         password: good.password.clone(),
@@ -331,6 +333,7 @@ fn samba_monitor_loop_allocates_nothing() {
         user: None,
         password: Vec::new(),
         timeout: Duration::from_secs(2),
+        encryption: Encryption::AsRequired,
     };
     let fail = Arc::new(AtomicBool::new(false));
     let flaky = Flaky {

@@ -75,6 +75,8 @@ pub mod oncrpc;
 pub mod portmap;
 pub mod smb1;
 pub mod smb2;
+pub mod smb2_crypt;
 pub mod smb2_sign;
+pub mod smb2_transform;
 pub mod spnego;
 pub mod xdr;
