@@ -143,7 +143,9 @@ fn guest_and_user_shares_and_password_sources() {
 }
 
 /// A wrong share (62), a wrong password (64), a password file readable by
-/// others (11), a user-only share as guest (62 ACCESS_DENIED).
+/// others (11), a user-only share as guest (62 ACCESS_DENIED, which Samba
+/// also answers a guest on a share that requires encryption: the text
+/// says so).
 #[test]
 fn wrong_share_and_wrong_password_end_the_monitor() {
     let s = Smbd::start("monwrong", 25452, &[]);
@@ -160,7 +162,8 @@ fn wrong_share_and_wrong_password_end_the_monitor() {
         ),
         (
             &["w3", "-s", "private"],
-            "[62] The clp_sambamon has detected an error in Samba [private] (tree connect error[0xC0000022]).",
+            "[62] The clp_sambamon has detected an error in Samba [private] (tree connect error[0xC0000022]: \
+             a guest session cannot use SMB3 encryption; if the share requires it, monitor with -u USER).",
         ),
     ];
     let mut pids = Vec::new();
@@ -215,6 +218,71 @@ fn wrong_share_and_wrong_password_end_the_monitor() {
     let o = fs.run("clp_sambamon", &["w5", "-s", "pub", "-p", "x"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("-p needs -u"));
+}
+
+/// SMB3 encryption: a user share with `smb encrypt = required` is watched;
+/// a guest share with it ends with the guest message; `-e` without `-u`
+/// is refused at start; `-e` against a server with encryption off ends
+/// with message 65 saying so.
+#[test]
+fn encrypted_shares_and_dash_e() {
+    let req = "smb encrypt = required";
+    let s = Smbd::start_with("monenc", 25459, &[], &[("private", req), ("pub", req)]);
+    let off = Smbd::start("monencoff", 25460, &["server smb encrypt = off"]);
+    let mut fs = Fs::new("sambaenc");
+    let (a, a_off) = (addr(&s), addr(&off));
+    let user = fs.start(
+        "clp_sambamon",
+        &[
+            "e1", "-s", "private", "-a", &a, "-u", USER, "-p", PASSWORD, "-i", "1", "-r", "2",
+        ],
+    );
+    let always = fs.start(
+        "clp_sambamon",
+        &[
+            "e2", "-s", "private", "-a", &a, "-u", USER, "-p", PASSWORD, "-e", "-i", "1",
+        ],
+    );
+    let guest = fs.start(
+        "clp_sambamon",
+        &["e3", "-s", "pub", "-a", &a, "-i", "1", "-c", "1", "-r", "2"],
+    );
+    let refused = fs.start(
+        "clp_sambamon",
+        &[
+            "e4", "-s", "private", "-a", &a_off, "-u", USER, "-p", PASSWORD, "-e", "-i", "1", "-c",
+            "1",
+        ],
+    );
+    fs.wait_line(user, &format!("{WATCH} [private]."), 5 * S);
+    fs.wait_line(always, &format!("{WATCH} [private]."), 5 * S);
+    for (pid, text) in [
+        (
+            guest,
+            "[62] The clp_sambamon has detected an error in Samba [pub] (tree connect error[0xC0000022]: \
+             a guest session cannot use SMB3 encryption; if the share requires it, monitor with -u USER).",
+        ),
+        (
+            refused,
+            "[65] The clp_sambamon has detected an error in Samba [private] (negosiate error[0xC00000BB]: \
+             SMB3 encryption is required but the server offers none).",
+        ),
+    ] {
+        let st = fs.wait(pid, 10 * S).expect("ends after its retries");
+        assert_eq!(st.code(), Some(1));
+        fs.wait_line(pid, text, S);
+    }
+    let o = fs.run("clp_sambamon", &["e5", "-s", "pub", "-a", &a, "-e"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("-e needs -u USER"), "{err}");
+    // Still watching after several encrypted checks.
+    fs.wait_checks(&["e1", "e2"], 3, 10 * S);
+    for (pid, id) in [(user, "e1"), (always, "e2")] {
+        assert!(fs.running(pid), "{id}: {:?}", fs.lines_of(pid));
+        assert!(fs.run("clp_sambamon", &[id, "-stop", "5"]).status.success());
+        assert_eq!(fs.wait(pid, 5 * S).unwrap().code(), Some(0));
+    }
 }
 
 /// `server signing = mandatory` (signed user session) and an SMB1-only

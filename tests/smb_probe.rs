@@ -7,9 +7,11 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{PASSWORD, Smbd, USER};
-use mamori::probe::smb::{Protocol, ShareKind, SmbFailure, Stage, check};
+use mamori::probe::smb::{
+    Credentials, Encryption, Protocol, ShareKind, SmbFailure, Stage, check, check_with,
+};
 use mamori::wire::ntstatus::NtStatus;
-use mamori::wire::smb2::Dialect;
+use mamori::wire::smb2::{Cipher, Dialect};
 
 const T: Duration = Duration::from_secs(5);
 
@@ -41,9 +43,14 @@ fn default_server_smb311() {
         Err(SmbFailure::SessionSetup(NtStatus::LogonFailure))
     );
     // Guest on a user-only share (PEERS.md: ACCESS_DENIED at TREE_CONNECT).
+    // The server can encrypt, and Samba answers a guest on a share that
+    // requires encryption the same way: the failure says both.
     assert_eq!(
         check(s.addr(), "private", None, None, T),
-        Err(SmbFailure::TreeConnect(NtStatus::AccessDenied))
+        Err(SmbFailure::GuestCannotEncrypt(
+            Stage::TreeConnect,
+            Some(NtStatus::AccessDenied)
+        ))
     );
     // IPC$ is a pipe share: a share type error.
     assert_eq!(
@@ -86,14 +93,146 @@ fn mandatory_signing_older_dialects() {
     }
 }
 
-/// `server smb encrypt = required`: this client does not encrypt, and
-/// Samba refuses such sessions (PEERS.md: ACCESS_DENIED at SESSION_SETUP).
+fn user_check(
+    s: &Smbd,
+    share: &str,
+    e: Encryption,
+) -> Result<mamori::probe::smb::CheckReport, SmbFailure> {
+    let c = Credentials::new(USER, PASSWORD.as_bytes());
+    check_with(s.addr(), share, Some(&c), T, e)
+}
+
+const REQUIRED: &str = "smb encrypt = required";
+
+/// A user share with `smb encrypt = required` over 3.1.1: Samba grants the
+/// tree with SHAREFLAG_ENCRYPT_DATA and refuses what follows unless it is
+/// encrypted, so a pass proves the encryption; Samba's default cipher
+/// order picks AES-128-GCM. A guest on such a share gets the message.
 #[test]
-fn encryption_required_is_refused() {
-    let s = Smbd::start("encrypt", 24460, &["server smb encrypt = required"]);
-    let denied = Err(SmbFailure::SessionSetup(NtStatus::AccessDenied));
-    assert_eq!(check(s.addr(), "pub", None, None, T), denied);
-    assert_eq!(check(s.addr(), "private", Some(USER), pw(), T), denied);
+fn encrypted_share_smb311() {
+    let s = Smbd::start_with(
+        "enc311",
+        24463,
+        &[],
+        &[
+            ("private", REQUIRED),
+            ("pub", REQUIRED),
+            ("printer", "valid users = nobody"),
+        ],
+    );
+    let r = user_check(&s, "private", Encryption::AsRequired).unwrap();
+    assert_eq!(r.protocol, Protocol::Smb2(Dialect::Smb311));
+    assert_eq!(r.encryption, Some(Cipher::Aes128Gcm));
+    assert!(!r.guest && !r.signed);
+    assert_eq!(
+        check(s.addr(), "pub", None, None, T),
+        Err(SmbFailure::GuestCannotEncrypt(
+            Stage::TreeConnect,
+            Some(NtStatus::AccessDenied)
+        ))
+    );
+    // A user refused a share is retried encrypted (what Windows asks for
+    // on an encrypted share); Samba accepts the encrypted TREE_CONNECT and
+    // refuses it for the same reason.
+    assert_eq!(
+        user_check(&s, "printer", Encryption::AsRequired),
+        Err(SmbFailure::TreeConnect(NtStatus::AccessDenied))
+    );
+    // The same share with the wrong password still fails at session setup.
+    assert_eq!(
+        check(s.addr(), "private", Some(USER), Some(b"wrong"), T),
+        Err(SmbFailure::SessionSetup(NtStatus::LogonFailure))
+    );
+}
+
+/// Every cipher of 3.1.1, each the only one the server allows (`server
+/// smb3 encryption algorithms`): the server's choice is honoured, with
+/// the 256-bit keys of the L=256 KDF for AES-256.
+#[test]
+fn every_smb311_cipher() {
+    for (port, name, cipher) in [
+        (24464, "AES-128-CCM", Cipher::Aes128Ccm),
+        (24465, "AES-256-GCM", Cipher::Aes256Gcm),
+        (24466, "AES-256-CCM", Cipher::Aes256Ccm),
+    ] {
+        let opt = format!("server smb3 encryption algorithms = {name}");
+        let s = Smbd::start_with(name, port, &[&opt], &[("private", REQUIRED)]);
+        let r = user_check(&s, "private", Encryption::AsRequired).unwrap();
+        assert_eq!(r.encryption, Some(cipher), "{name}");
+    }
+}
+
+/// 3.0.2 and 3.0 (server max protocol capped): AES-128-CCM with the
+/// "SMB2AESCCM" keys, negotiated by SMB2_GLOBAL_CAP_ENCRYPTION.
+#[test]
+fn encrypted_share_smb30x_ccm() {
+    for (port, max, dialect) in [
+        (24467, "SMB3_02", Dialect::Smb302),
+        (24468, "SMB3_00", Dialect::Smb300),
+    ] {
+        let opt = format!("server max protocol = {max}");
+        let s = Smbd::start_with(max, port, &[&opt], &[("private", REQUIRED)]);
+        let r = user_check(&s, "private", Encryption::AsRequired).unwrap();
+        assert_eq!(r.protocol, Protocol::Smb2(dialect));
+        assert_eq!(r.encryption, Some(Cipher::Aes128Ccm));
+    }
+}
+
+/// `server smb encrypt = required`: the session carries ENCRYPT_DATA, so
+/// everything after SESSION_SETUP is encrypted, also with mandatory
+/// signing; Samba refuses guests at SESSION_SETUP.
+#[test]
+fn encryption_required_server_wide() {
+    let s = Smbd::start(
+        "encrypt",
+        24460,
+        &[
+            "server smb encrypt = required",
+            "server signing = mandatory",
+        ],
+    );
+    let r = user_check(&s, "private", Encryption::AsRequired).unwrap();
+    assert_eq!(r.encryption, Some(Cipher::Aes128Gcm));
+    let r = user_check(&s, "pub", Encryption::AsRequired).unwrap();
+    assert_eq!(r.encryption, Some(Cipher::Aes128Gcm));
+    assert_eq!(
+        check(s.addr(), "pub", None, None, T),
+        Err(SmbFailure::GuestCannotEncrypt(
+            Stage::SessionSetup,
+            Some(NtStatus::AccessDenied)
+        ))
+    );
+}
+
+/// `-e` (Encryption::Always): encrypts on a server that does not ask,
+/// fails where the server cannot, and a guest cannot.
+#[test]
+fn always_encrypt() {
+    let s = Smbd::start("always", 24469, &[]);
+    let r = user_check(&s, "private", Encryption::Always).unwrap();
+    assert_eq!(r.encryption, Some(Cipher::Aes128Gcm));
+    assert_eq!(
+        check_with(s.addr(), "pub", None, T, Encryption::Always),
+        Err(SmbFailure::GuestCannotEncrypt(Stage::SessionSetup, None))
+    );
+    // Plain checks on the same server stay plain.
+    let r = user_check(&s, "private", Encryption::AsRequired).unwrap();
+    assert_eq!(r.encryption, None);
+    drop(s);
+
+    let off = Smbd::start("encoff", 24470, &["server smb encrypt = off"]);
+    assert_eq!(
+        user_check(&off, "private", Encryption::Always),
+        Err(SmbFailure::NoEncryption(Stage::Negotiate))
+    );
+    assert!(user_check(&off, "private", Encryption::AsRequired).is_ok());
+    drop(off);
+
+    let smb21 = Smbd::start("enc21", 24471, &["server max protocol = SMB2_10"]);
+    assert_eq!(
+        user_check(&smb21, "private", Encryption::Always),
+        Err(SmbFailure::NoEncryption(Stage::Negotiate))
+    );
 }
 
 /// An SMB1-only server drops the SMB2 NEGOTIATE; the probe falls back to

@@ -10,6 +10,10 @@
 //! SMB checks shows whether it stays flat. The peers (`smbclient -c ls`,
 //! `rpcinfo -t`, `showmount -e`) run N times in a loop under GNU time,
 //! which reports their summed CPU and their largest RSS.
+//!
+//! `BENCH_SECTIONS` (default `smb,enc,nfs`) picks the tables; `enc` is
+//! SMB3 encryption (issue 14): encrypted against plain user checks and
+//! `smbclient --client-protection=encrypt`, all in the same run.
 
 #[path = "../tests/servers/ganesha.rs"]
 mod ganesha;
@@ -219,50 +223,109 @@ fn main() {
         std::fs::metadata(&b.exe).unwrap().len()
     );
 
+    let sections = std::env::var("BENCH_SECTIONS").unwrap_or("smb,enc,nfs".into());
+    let on = |name: &str| sections.split(',').any(|s| s == name);
     let s = smbd::Smbd::start("bench", 27451, &[]);
     let a = format!("127.0.0.1:{}", s.port);
     let p = s.port.to_string();
     let pw = format!("{}%{}", smbd::USER, smbd::PASSWORD);
-    let rows = vec![
-        b.monitor(
-            "clp_sambamon guest [pub]",
-            "clp_sambamon",
-            "bs1",
-            &["-s", "pub", "-a", &a],
-            smb_n,
-        ),
-        peer(
-            "smbclient -N //127.0.0.1/pub -c ls",
-            &format!("smbclient -N -p {p} //127.0.0.1/pub -c ls"),
-            peers_n,
-        ),
-    ];
-    table("Samba, guest share (SMB 3.1.1)", &rows);
-    let rows = vec![
-        b.monitor(
-            "clp_sambamon -u smbtest [private]",
-            "clp_sambamon",
-            "bs2",
-            &[
-                "-s",
-                "private",
-                "-a",
-                &a,
-                "-u",
-                smbd::USER,
-                "-p",
-                smbd::PASSWORD,
-            ],
-            smb_n / 5,
-        ),
-        peer(
-            "smbclient -U smbtest%pw //127.0.0.1/private -c ls",
-            &format!("smbclient -U {pw} -p {p} //127.0.0.1/private -c ls"),
-            peers_n,
-        ),
-    ];
-    table("Samba, user share (NTLMv2, SMB 3.1.1)", &rows);
-    drop(s);
+    let user = ["-u", smbd::USER, "-p", smbd::PASSWORD];
+    if on("enc") {
+        let enc = smbd::Smbd::start_with(
+            "benchenc",
+            27452,
+            &[],
+            &[("private", "smb encrypt = required")],
+        );
+        let ea = format!("127.0.0.1:{}", enc.port);
+        let ep = enc.port.to_string();
+        let args = |addr: &str, extra: &[&str]| -> Vec<String> {
+            ["-s", "private", "-a", addr]
+                .iter()
+                .chain(user.iter())
+                .chain(extra)
+                .map(|s| s.to_string())
+                .collect()
+        };
+        let run = |what: &str, id: &str, v: Vec<String>| {
+            let v: Vec<&str> = v.iter().map(String::as_str).collect();
+            b.monitor(what, "clp_sambamon", id, &v, smb_n / 5)
+        };
+        let rows = vec![
+            run(
+                "clp_sambamon -u [private], share encrypted (AES-128-GCM)",
+                "be1",
+                args(&ea, &[]),
+            ),
+            run("clp_sambamon -u [private], plain", "be2", args(&a, &[])),
+            run(
+                "clp_sambamon -u -e [private], server not asking",
+                "be3",
+                args(&a, &["-e"]),
+            ),
+            peer(
+                "smbclient --client-protection=encrypt -U smbtest%pw -c ls (encrypted share)",
+                &format!(
+                    "smbclient --client-protection=encrypt -U {pw} -p {ep} //127.0.0.1/private -c ls"
+                ),
+                peers_n,
+            ),
+            peer(
+                "smbclient -U smbtest%pw -c ls (plain)",
+                &format!("smbclient -U {pw} -p {p} //127.0.0.1/private -c ls"),
+                peers_n,
+            ),
+        ];
+        table("Samba, SMB3 encryption (user share, SMB 3.1.1)", &rows);
+    }
+    if !on("smb") {
+        drop(s);
+    } else {
+        let rows = vec![
+            b.monitor(
+                "clp_sambamon guest [pub]",
+                "clp_sambamon",
+                "bs1",
+                &["-s", "pub", "-a", &a],
+                smb_n,
+            ),
+            peer(
+                "smbclient -N //127.0.0.1/pub -c ls",
+                &format!("smbclient -N -p {p} //127.0.0.1/pub -c ls"),
+                peers_n,
+            ),
+        ];
+        table("Samba, guest share (SMB 3.1.1)", &rows);
+        let rows = vec![
+            b.monitor(
+                "clp_sambamon -u smbtest [private]",
+                "clp_sambamon",
+                "bs2",
+                &[
+                    "-s",
+                    "private",
+                    "-a",
+                    &a,
+                    "-u",
+                    smbd::USER,
+                    "-p",
+                    smbd::PASSWORD,
+                ],
+                smb_n / 5,
+            ),
+            peer(
+                "smbclient -U smbtest%pw //127.0.0.1/private -c ls",
+                &format!("smbclient -U {pw} -p {p} //127.0.0.1/private -c ls"),
+                peers_n,
+            ),
+        ];
+        table("Samba, user share (NTLMv2, SMB 3.1.1)", &rows);
+        drop(s);
+    }
+    if !on("nfs") {
+        let _ = std::fs::remove_file(&b.sock);
+        return;
+    }
 
     let g = ganesha::Peers::start(ganesha::Protocols::V3V4);
     let e = g.export();

@@ -4,7 +4,11 @@
 //! Every supervisor restarts the same `stamp` service (tools/stamp.c, no
 //! libc), which writes CLOCK_MONOTONIC at its first instruction: latency = that stamp minus the
 //! time just before `kill -9`. Also: pcheck's death → `Down` logged (time
-//! the bench's syslog socket received the line), RSS/PSS with 1 and 1000
+//! the bench's syslog socket received the line) and → `Up` logged, once
+//! with no event registry and once with a registry whose handlers for
+//! every event of the kills (pcheck/down, pcheck/restarted, allclass)
+//! sleep, so that they run during the kills (issue 10: a monitor's timing
+//! must not move with a slow handler); RSS/PSS with 1 and 1000
 //! PENTs, CPU over a window with 1000 healthy watched processes, and
 //! `padmin -c show pent` wall time with 1000 PENTs.
 
@@ -50,14 +54,16 @@ impl Syslog {
             .count()
     }
 
-    /// Receive time of the `n`th (1-based) line holding `needle`.
-    fn nth(&self, needle: &str, n: usize) -> Option<u128> {
+    /// Receive time of the first line holding `needle` received at or
+    /// after `t0`. (Not "the nth such line": a `stamp daemon` restart's
+    /// parent bears the service's name and may be seen, adopted and lost
+    /// (`Up`, `Down`) before it exits, which would shift every count.)
+    fn first_after(&self, needle: &str, t0: u128) -> Option<u128> {
         self.lines
             .lock()
             .unwrap()
             .iter()
-            .filter(|(_, l)| l.contains(needle))
-            .nth(n - 1)
+            .find(|(t, l)| *t >= t0 && l.contains(needle))
             .map(|(t, _)| *t)
     }
 }
@@ -141,6 +147,9 @@ fn main() {
     let peer_kills = env_num("BENCH_PEER_KILLS", 20);
     let cpu_secs = env_num("BENCH_CPU_SECS", 60);
     let many = env_num("BENCH_PENTS", 1000);
+    let events_only = env_num("BENCH_EVENTS_ONLY", 0) != 0;
+    let event_sleep = env_num("BENCH_EVENT_SLEEP", 2);
+    let gap = Duration::from_millis(env_num("BENCH_EVENT_GAP_MS", 20) as u64);
     let exe = std::env::current_exe().unwrap();
     let root = exe.parent().unwrap().parent().unwrap();
     let dir = std::env::temp_dir().join(format!("mamori-bench-{}", std::process::id()));
@@ -161,7 +170,6 @@ fn main() {
         mamori: root.join("mamori"),
         stamp,
     };
-    let log = Syslog::new(dir.join("log.sock"));
     let size = std::fs::metadata(&env.mamori).map(|m| m.len()).unwrap_or(0);
     println!(
         "# pcheck benchmark ({} kills for pcheck, {} per peer; binary {} kB)\n",
@@ -170,53 +178,32 @@ fn main() {
         size / 1024
     );
 
-    // 1. pcheck: kill → Down logged, kill → restart exec'd (stamp).
-    let file = dir.join("stamps-pcheck");
-    let file_s = file.display().to_string();
-    let pfile = dir.join("pfile1");
-    std::fs::write(&pfile, format!(
-        "IPCKEY 0x6dbe0001\nMSG_CHECK_INTERVAL 5\nMONITOR_INTERVAL 1\n{}:{} {} daemon:1:100000:continue\n",
-        env.stamp.file_name().unwrap().to_string_lossy(), env.stamp.display(), file_s)).unwrap();
-    Command::new(&env.stamp)
-        .arg(&file)
-        .arg("daemon")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    let mut pcheck: Child = env
-        .mamori(&log)
-        .arg("pcheck")
-        .arg("-f")
-        .arg(&pfile)
-        .stdin(Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_until(Duration::from_secs(5), || {
-        (log.count(") Up") >= 1).then_some(())
-    })
-    .expect("pcheck did not find stamp");
-    let find = || pid_with(&format!("{file_s} daemon"));
-    let mut down = Vec::new();
-    let mut up = Vec::new();
-    let restart = kill_loop(&file, kills, &find, &mut |i, t0| {
-        if let Some(t) = wait_until(Duration::from_secs(5), || log.nth("] Down", i + 1)) {
-            down.push((t - t0) as f64 / 1e6);
-        }
-        if let Some(t) = wait_until(Duration::from_secs(5), || log.nth(") Up", i + 2)) {
-            up.push((t - t0) as f64 / 1e6);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    });
-    let (rss1, pss1) = rss_pss(pcheck.id());
-    let _ = mamori::sys::signals::kill(pcheck.id() as i32, mamori::sys::signals::SIGTERM);
-    let _ = pcheck.wait();
-    kill_all_with(&file_s);
+    // 1. pcheck: kill → Down logged, kill → restart exec'd (stamp), kill
+    //    → Up logged; once with no event registry, once with a registry
+    //    whose handlers for every event of these kills sleep.
+    let plain = pcheck_kills(&env, "plain", 0x6dbe_0001, kills, gap, None);
+    let events = dir.join("events");
+    let slow = slow_registry(&events, event_sleep, env_num("BENCH_EVENT_EMPTY", 0) != 0);
+    let with = pcheck_kills(&env, "events", 0x6dbe_0003, kills, gap, Some(&slow));
+    if events_only {
+        report_events(&plain, &with, event_sleep);
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
 
     // The floor on this machine: kill → pidfd readable → posix_spawn, with
     // no supervisor logic at all, same stamp.
     let floor = floor(&env.dir, &env.stamp, kills, true);
+
+    let PcheckRun {
+        down,
+        restart,
+        up,
+        rss: rss1,
+        pss: pss1,
+        ..
+    } = &plain;
+    let (rss1, pss1) = (*rss1, *pss1);
 
     // 2. Peers, same service, same clock.
     let mut peers = Vec::new();
@@ -244,6 +231,7 @@ fn main() {
     }
 
     // 3. 1000 PENTs: memory, idle CPU, padmin.
+    let log = Syslog::new(dir.join("log.sock"));
     let names: Vec<String> = (0..many)
         .map(|i| format!("bn{i:04}x{}", std::process::id()))
         .collect();
@@ -312,7 +300,7 @@ fn main() {
     }
 
     // Report.
-    let pc_med = median(&restart);
+    let pc_med = median(restart);
     println!(
         "## kill -9 → event, pcheck (pidfd), {} kills\n",
         restart.len()
@@ -320,19 +308,20 @@ fn main() {
     println!("| measure | median ms | max ms |\n|---|---|---|");
     println!(
         "| kill → `Down` logged | {:.3} | {:.3} |",
-        median(&down),
-        max(&down)
+        median(down),
+        max(down)
     );
     println!(
         "| kill → restart program's first instruction | {:.3} | {:.3} |",
         pc_med,
-        max(&restart)
+        max(restart)
     );
     println!(
         "| kill → `Up` logged (new process found) | {:.3} | {:.3} |",
-        median(&up),
-        max(&up)
+        median(up),
+        max(up)
     );
+    report_events(&plain, &with, event_sleep);
     println!("\n## kill -9 → restarted service's first instruction (tools/stamp.c), same run\n");
     println!(
         "| supervisor | kills | median ms | max ms | ratio to pcheck (median) | supervisor Pss kB |\n|---|---|---|---|---|---|"
@@ -348,7 +337,7 @@ fn main() {
         "| mamori pcheck | {} | {:.3} | {:.3} | 1.0 | {} |",
         restart.len(),
         pc_med,
-        max(&restart),
+        max(restart),
         pss1
     );
     for p in &peers {
@@ -389,6 +378,194 @@ fn main() {
         max(&padmin_ms)
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// What one pcheck run measured (ms per kill).
+struct PcheckRun {
+    down: Vec<f64>,
+    restart: Vec<f64>,
+    up: Vec<f64>,
+    rss: u64,
+    pss: u64,
+    /// Handler starts recorded by the end of the last kill, and handler
+    /// ends logged by sendevent, counted after they all had time to end.
+    started_during: usize,
+    started: usize,
+    ended: usize,
+    /// `Down` and `Up` lines logged during the kills (one each per kill
+    /// unless a transient process of the service's name was adopted).
+    downs: usize,
+    ups: usize,
+}
+
+/// A registry at `dir` whose handlers for `pcheck/down`,
+/// `pcheck/restarted` and `allclass` append a line to a file, then sleep
+/// `secs` s. Returns the registry and the file.
+/// `empty`: the directories only, no handler (what the raise costs).
+fn slow_registry(dir: &Path, secs: usize, empty: bool) -> (PathBuf, PathBuf) {
+    let starts = dir.join("starts");
+    for sub in ["pcheck/down", "pcheck/restarted", "allclass"] {
+        let d = dir.join(sub);
+        std::fs::create_dir_all(&d).unwrap();
+        if empty {
+            continue;
+        }
+        let h = d.join("slow");
+        std::fs::write(
+            &h,
+            format!(
+                "#!/bin/sh\necho \"$*\" >> {}\nexec sleep {secs}\n",
+                starts.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&h, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    for d in [
+        dir,
+        &dir.join("pcheck"),
+        &dir.join("pcheck/down"),
+        &dir.join("pcheck/restarted"),
+        &dir.join("allclass"),
+    ] {
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    (dir.to_path_buf(), starts)
+}
+
+/// `kills` kills of a stamp daemon watched by its own pcheck (IPC key
+/// `key`, own syslog socket), `gap` apart once it is back up, with the
+/// registry `events` or none.
+fn pcheck_kills(
+    env: &Env,
+    tag: &str,
+    key: u32,
+    kills: usize,
+    gap: Duration,
+    events: Option<&(PathBuf, PathBuf)>,
+) -> PcheckRun {
+    let log = Syslog::new(env.dir.join(format!("log-{tag}.sock")));
+    let file = env.dir.join(format!("stamps-pcheck-{tag}"));
+    let file_s = file.display().to_string();
+    let pfile = env.dir.join(format!("pfile-{tag}"));
+    std::fs::write(&pfile, format!(
+        "IPCKEY 0x{key:08x}\nMSG_CHECK_INTERVAL 5\nMONITOR_INTERVAL 1\n{}:{} {} daemon:1:100000:continue\n",
+        env.stamp.file_name().unwrap().to_string_lossy(), env.stamp.display(), file_s)).unwrap();
+    Command::new(&env.stamp)
+        .arg(&file)
+        .arg("daemon")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    let mut cmd = env.mamori(&log);
+    match events {
+        Some((dir, _)) => cmd.env("MAMORI_EVENTS_DIR", dir),
+        // A directory that does not exist: no registry at all.
+        None => cmd.env("MAMORI_EVENTS_DIR", env.dir.join("no-registry")),
+    };
+    let mut pcheck: Child = cmd
+        .arg("pcheck")
+        .arg("-f")
+        .arg(&pfile)
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until(Duration::from_secs(5), || {
+        (log.count(") Up") >= 1).then_some(())
+    })
+    .expect("pcheck did not find stamp");
+    let find = || pid_with(&format!("{file_s} daemon"));
+    let mut down = Vec::new();
+    let mut up = Vec::new();
+    let restart = kill_loop(&file, kills, &find, &mut |i, t0| {
+        let _ = i;
+        if let Some(t) = wait_until(Duration::from_secs(5), || log.first_after("] Down", t0)) {
+            down.push((t - t0) as f64 / 1e6);
+        }
+        if let Some(t) = wait_until(Duration::from_secs(5), || log.first_after(") Up", t0)) {
+            up.push((t - t0) as f64 / 1e6);
+        }
+        std::thread::sleep(gap);
+    });
+    let lines = |f: &Path| {
+        std::fs::read_to_string(f)
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    };
+    let started_during = events.map_or(0, |(_, starts)| lines(starts));
+    let (downs, ups) = (log.count("] Down"), log.count(") Up") - 1);
+    let (rss, pss) = rss_pss(pcheck.id());
+    let _ = mamori::sys::signals::kill(pcheck.id() as i32, mamori::sys::signals::SIGTERM);
+    let _ = pcheck.wait();
+    kill_all_with(&file_s);
+    let (mut started, mut ended) = (0, 0);
+    if let Some((_, starts)) = events {
+        // Every kill raises down and restarted, each run by its own and
+        // the allclass handler: wait until all of them have ended.
+        let expected = 4 * restart.len();
+        let _ = wait_until(Duration::from_secs(30), || {
+            (log.count(" handler ") >= expected).then_some(())
+        });
+        std::thread::sleep(Duration::from_millis(200));
+        started = lines(starts);
+        ended = log.count(" exit 0 in ");
+    }
+    PcheckRun {
+        down,
+        restart,
+        up,
+        rss,
+        pss,
+        started_during,
+        started,
+        ended,
+        downs,
+        ups,
+    }
+}
+
+/// The with/without table of the slow-handler run.
+fn report_events(plain: &PcheckRun, with: &PcheckRun, secs: usize) {
+    let (down, restart, up) = (&plain.down, &plain.restart, &plain.up);
+    println!(
+        "## pcheck kill -9 → restart, no registry vs a registry of slow handlers (`sleep {secs}`), same run\n"
+    );
+    println!(
+        "| measure | kills | no registry median ms | max ms | with handlers median ms | max ms | ratio with/without (median) |\n|---|---|---|---|---|---|---|"
+    );
+    for (what, a, b) in [
+        ("kill → `Down` logged", down, &with.down),
+        (
+            "kill → restart program's first instruction",
+            restart,
+            &with.restart,
+        ),
+        ("kill → `Up` logged (new process found)", up, &with.up),
+    ] {
+        println!(
+            "| {what} | {}/{} | {:.3} | {:.3} | {:.3} | {:.3} | {:.2}× |",
+            a.len(),
+            b.len(),
+            median(a),
+            max(a),
+            median(b),
+            max(b),
+            median(b) / median(a)
+        );
+    }
+    println!(
+        "\n- handlers (pcheck/down, pcheck/restarted, allclass; each `sleep {secs}`): {} started by the end of the last kill, {} started in all, {} logged `exit 0` by sendevent (expected {} = 4 per kill)\n",
+        with.started_during,
+        with.started,
+        with.ended,
+        4 * with.restart.len()
+    );
+    println!(
+        "- `Down`/`Up` lines during the kills: {}/{} with no registry, {}/{} with handlers (one each per kill; more: a transient process of the service's name, the `stamp daemon` restart's parent, was adopted)\n",
+        plain.downs, plain.ups, with.downs, with.ups
+    );
 }
 
 fn bench_monit(env: &Env, kills: usize) -> Option<Peer> {

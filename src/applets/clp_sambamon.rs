@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use crate::args::{Cursor, is_opt};
 use crate::fsmon::Status;
-use crate::fsmon::messages::{Log, Msg, Net};
+use crate::fsmon::messages::{Log, Msg, Net, NoEncrypt};
 use crate::fsmon::monitor::Probe;
 use crate::fsmon::options::{self, Action, ParamError, text, value};
 use crate::fsmon::registry::Applet;
-use crate::probe::smb::{self, SmbFailure, Stage};
+use crate::probe::smb::{self, Credentials, Encryption, SmbFailure, Stage};
 use crate::sys::procfs::{StartupArea, edit_own_startup_strings};
 
 const APPLET: Applet = Applet::Samba;
@@ -28,7 +28,7 @@ const STATUS_NOT_SUPPORTED: u32 = 0xC000_00BB;
 
 const HELP: &str = "\
 usage: clp_sambamon ID -s SHARE [-a IP[:PORT]] [-u USER] [-p PASSWORD|@FILE]
-                    [-i INTERVAL] [-c RETRIES] [-r TIMEOUT]
+                    [-e] [-i INTERVAL] [-c RETRIES] [-r TIMEOUT]
        clp_sambamon ID -stop [WAIT] | -pause | -continue | -disp | -del
 
 Checks SHARE every INTERVAL seconds (default 30) with a real SMB session
@@ -37,6 +37,11 @@ negotiate, session setup (guest, or NTLMv2 as USER), tree connect, share
 type, disconnect. Each request waits up to TIMEOUT seconds (default 60).
 After RETRIES failed checks in a row (default 5) it logs the cause and
 exits 1. Ranges 1-10000. -a defaults to 127.0.0.1:445; IPv6 as [addr]:port.
+
+SMB3 encryption (AES-128/256-GCM/CCM) is used when the server or the share
+requires it; -e encrypts every check after session setup and fails when
+the server cannot (SMB1, SMB 2.x, encryption off). Guest sessions cannot
+encrypt: -e needs -u USER.
 ID: 1-255 letters and digits, unique on the system.
 
 The password: -p PASSWORD (erased from the process's command line at
@@ -62,10 +67,13 @@ enum Secret {
 pub fn main(mut args: Cursor) -> ExitCode {
     let mut share = None;
     let mut user = None;
+    let mut encryption = Encryption::AsRequired;
     let mut password: Option<(Vec<u8>, Secret)> = None;
     let parsed = options::parse(&mut args, |w, args| {
         if is_opt(w, "-s") {
             share = Some(text("-s", value(args, w, "-s")?)?);
+        } else if w == "-e" {
+            encryption = Encryption::Always;
         } else if is_opt(w, "-u") {
             user = Some(text("-u", value(args, w, "-u")?)?);
         } else if is_opt(w, "-p") {
@@ -127,6 +135,12 @@ pub fn main(mut args: Cursor) -> ExitCode {
     if user.is_none() && password.is_some() {
         return crate::fsmon::usage_error(APPLET, &ParamError::invalid("-p needs -u USER"));
     }
+    if user.is_none() && encryption == Encryption::Always {
+        return crate::fsmon::usage_error(
+            APPLET,
+            &ParamError::invalid("-e needs -u USER: a guest session cannot use SMB3 encryption"),
+        );
+    }
     if user.is_some()
         && password.is_none()
         && let Some(v) = std::env::var_os(PASSWORD_ENV)
@@ -140,6 +154,7 @@ pub fn main(mut args: Cursor) -> ExitCode {
         user,
         password: password.map(|(p, _)| p).unwrap_or_default(),
         timeout: common.timeout,
+        encryption,
     };
     crate::fsmon::watch(APPLET, key, &id, &common, probe)
 }
@@ -218,6 +233,7 @@ pub struct SambaProbe {
     pub user: Option<String>,
     pub password: Vec<u8>,
     pub timeout: Duration,
+    pub encryption: Encryption,
 }
 
 impl Probe for SambaProbe {
@@ -228,13 +244,16 @@ impl Probe for SambaProbe {
     }
 
     fn check(&mut self) -> Result<(), SmbFailure> {
-        let password = self.user.as_ref().map(|_| self.password.as_slice());
-        smb::check(
+        let creds = self
+            .user
+            .as_deref()
+            .map(|u| Credentials::new(u, &self.password));
+        smb::check_with(
             self.target,
             &self.share,
-            self.user.as_deref(),
-            password,
+            creds.as_ref(),
             self.timeout,
+            self.encryption,
         )
         .map(|_| ())
     }
@@ -273,5 +292,15 @@ fn message<'a>(share: &'a str, f: &SmbFailure) -> Msg<'a> {
             by_stage(s, STATUS_INVALID_NETWORK_RESPONSE)
         }
         SmbFailure::Unsupported(s) => by_stage(s, STATUS_NOT_SUPPORTED),
+        SmbFailure::GuestCannotEncrypt(s, st) => Msg::Encryption(
+            share,
+            NoEncrypt::Guest {
+                tree: matches!(s, Stage::TreeConnect | Stage::TreeDisconnect),
+            },
+            st.map_or(STATUS_NOT_SUPPORTED, |st| st.raw()),
+        ),
+        SmbFailure::NoEncryption(_) => {
+            Msg::Encryption(share, NoEncrypt::NotOffered, STATUS_NOT_SUPPORTED)
+        }
     }
 }

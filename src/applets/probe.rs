@@ -14,7 +14,7 @@ use crate::fsmon::options::{self, ParamError};
 use crate::probe::nfs::Version;
 
 const USAGE: &str = "\
-usage: mamori probe smb -s SHARE [-a IP[:PORT]] [-u USER [-p @FILE]] [-w SEC] [-c SEC] [-t SEC]
+usage: mamori probe smb -s SHARE [-a IP[:PORT]] [-u USER [-p @FILE] [-e]] [-w SEC] [-c SEC] [-t SEC]
        mamori probe nfs -d DIR [-a IP[:PORT]] [-n PORT] [-V 3|4] [-w SEC] [-c SEC] [-t SEC]
        mamori probe proc NAME [-n MIN[:MAX]]
 
@@ -25,7 +25,8 @@ finds them); default range 1: (at least one).
 -w/-c: response time (seconds, fractions allowed) above which the result is
 WARNING/CRITICAL; -t: time limit of each request (default 10 s): exceeded is
 CRITICAL. Exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad arguments).
-The password for -u: -p @FILE (mode 0600) or MAMORI_SMB_PASSWORD.";
+The password for -u: -p @FILE (mode 0600) or MAMORI_SMB_PASSWORD. smb -e:
+always SMB3-encrypt (else only when the server or share requires it).";
 
 crate::exit_statuses! {
     /// The monitoring-plugins exit codes.
@@ -145,9 +146,12 @@ fn smb(mut args: Cursor) -> ExitCode {
         timeout: Duration::from_secs(10),
     };
     let (mut share, mut addr, mut user, mut pwfile) = (None, None, None, None);
+    let mut encryption = crate::probe::smb::Encryption::AsRequired;
     while let Some(w) = args.next() {
         let r = (|| -> Result<(), ParamError> {
             if timing(&mut t, &w, &mut args)? {
+            } else if w == "-e" {
+                encryption = crate::probe::smb::Encryption::Always;
             } else if is_opt(&w, "-s") {
                 share = Some(options::text("-s", options::value(&mut args, &w, "-s")?)?);
             } else if is_opt(&w, "-a") {
@@ -200,6 +204,7 @@ fn smb(mut args: Cursor) -> ExitCode {
         user,
         password,
         timeout: t.timeout,
+        encryption,
     };
     let start = Instant::now();
     let r = probe

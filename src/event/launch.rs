@@ -70,6 +70,11 @@ pub fn detached(make: impl FnOnce() -> Launch) -> std::io::Result<()> {
             if process::detach_all_files().is_err() {
                 process::exit_now(1);
             }
+            // Named before the fork, so the runner bears its name from
+            // birth: once this process exits the runner is handed to the
+            // nearest subreaper (the pmf supervisor), whose /proc scan
+            // must never take it for a process of its service.
+            process::set_name(RUNNER_CNAME);
             match process::fork() {
                 Ok(Forked::Child) => {
                     let done =
@@ -86,7 +91,6 @@ pub fn detached(make: impl FnOnce() -> Launch) -> std::io::Result<()> {
 /// The runner: selects the handlers, starts a keeper for each, reaps
 /// them all.
 fn run(l: Launch) {
-    process::set_name(RUNNER_CNAME);
     let mut log = Syslog::new("sendevent");
     let timeout = timeout_from_env().unwrap_or_else(|bad| {
         log!(

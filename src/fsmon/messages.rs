@@ -26,6 +26,20 @@ pub enum Net {
     Recv = 75,
 }
 
+/// Why an SMB3 encryption failure happened (messages 62, 64, 65 with a
+/// reason after the status, not in the seed: the seed's client did not
+/// encrypt).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoEncrypt {
+    /// A guest session refused at session setup (64) or tree connect (62).
+    Guest {
+        /// At TREE_CONNECT rather than SESSION_SETUP.
+        tree: bool,
+    },
+    /// The server offers no cipher this client has (65).
+    NotOffered,
+}
+
 /// One message of the catalogue.
 #[derive(Debug, Clone, Copy)]
 pub enum Msg<'a> {
@@ -63,6 +77,8 @@ pub enum Msg<'a> {
     Connect(&'a str, u32),
     /// 65: negotiate failed with an NT status.
     Negotiate(&'a str, u32),
+    /// 62 / 64 / 65 with the NT status and why encryption failed.
+    Encryption(&'a str, NoEncrypt, u32),
     /// 66: NFS failed (after the `clp_nfsmon: …` line).
     NfsError,
     /// 71–75 with errno.
@@ -92,6 +108,9 @@ impl Msg<'_> {
             Msg::ShareType(_) => 63,
             Msg::Connect(..) => 64,
             Msg::Negotiate(..) => 65,
+            Msg::Encryption(_, NoEncrypt::Guest { tree: true }, _) => 62,
+            Msg::Encryption(_, NoEncrypt::Guest { tree: false }, _) => 64,
+            Msg::Encryption(_, NoEncrypt::NotOffered, _) => 65,
             Msg::NfsError => 66,
             Msg::Network(n, _) => *n as u32,
             Msg::Nfs(_) => 0,
@@ -161,6 +180,28 @@ impl fmt::Display for Text<'_> {
                 f,
                 "The {a} has detected an error in Samba [{s}] (negosiate error[0x{st:08X}])."
             ),
+            Msg::Encryption(s, why, st) => {
+                let (step, hint) = match why {
+                    NoEncrypt::Guest { tree: true } => (
+                        "tree connect",
+                        "a guest session cannot use SMB3 encryption; \
+                         if the share requires it, monitor with -u USER",
+                    ),
+                    NoEncrypt::Guest { tree: false } => (
+                        "connect",
+                        "a guest session cannot use SMB3 encryption; \
+                         if the server requires it, monitor with -u USER",
+                    ),
+                    NoEncrypt::NotOffered => (
+                        "negosiate",
+                        "SMB3 encryption is required but the server offers none",
+                    ),
+                };
+                write!(
+                    f,
+                    "The {a} has detected an error in Samba [{s}] ({step} error[0x{st:08X}]: {hint})."
+                )
+            }
             Msg::NfsError => write!(f, "The {a} has detected an error in NFS."),
             Msg::Network(n, e) => {
                 let what = match n {

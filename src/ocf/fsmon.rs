@@ -197,6 +197,7 @@ impl FsmonOps {
                     user: p.get("user").map(str::to_string),
                     password,
                     timeout,
+                    encryption: crate::probe::smb::Encryption::AsRequired,
                 };
                 probe
                     .check()

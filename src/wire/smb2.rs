@@ -229,6 +229,13 @@ pub mod session_flags {
     pub const ENCRYPT_DATA: u16 = 0x0004;
 }
 
+/// Capabilities bits of NEGOTIATE (MS-SMB2 2.2.3, 2.2.4).
+pub mod capabilities {
+    /// SMB2_GLOBAL_CAP_ENCRYPTION: 3.0/3.0.2 encryption (3.1.1 uses the
+    /// ENCRYPTION_CAPABILITIES context instead).
+    pub const ENCRYPTION: u32 = 0x0000_0040;
+}
+
 /// ShareFlags bits of a TREE_CONNECT response (MS-SMB2 2.2.10).
 pub mod share_flags {
     /// SMB2_SHAREFLAG_ENCRYPT_DATA.

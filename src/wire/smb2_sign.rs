@@ -44,6 +44,18 @@ impl fmt::Display for Error {
 /// `HMAC(Ki, i=1 ‖ Label ‖ 0x00 ‖ Context ‖ L=128)` (MS-SMB2 3.1.4.2).
 /// `label` includes its terminating NUL as MS-SMB2 3.2.5.3.1 writes it.
 pub fn kdf(key: &[u8; 16], label: &[u8], context: &[u8]) -> [u8; 16] {
+    let mut k = [0u8; 16];
+    k.copy_from_slice(&kdf_block(key, label, context, 128)[..16]);
+    k
+}
+
+/// [`kdf`] with L=256, for the AES-256 cipher keys of 3.1.1 (MS-SMB2
+/// 3.1.4.2, 3.2.5.3.1): one HMAC-SHA256 block is exactly 256 bits.
+pub fn kdf256(key: &[u8; 16], label: &[u8], context: &[u8]) -> [u8; 32] {
+    kdf_block(key, label, context, 256)
+}
+
+fn kdf_block(key: &[u8; 16], label: &[u8], context: &[u8], bits: u32) -> [u8; 32] {
     let mut m = match HmacSha256::new_from_slice(key) {
         Ok(m) => m,
         Err(_) => unreachable!("HMAC accepts any key length"),
@@ -52,11 +64,8 @@ pub fn kdf(key: &[u8; 16], label: &[u8], context: &[u8]) -> [u8; 16] {
     m.update(label);
     m.update(&[0]);
     m.update(context);
-    m.update(&128u32.to_be_bytes());
-    let out = m.finalize().into_bytes();
-    let mut k = [0u8; 16];
-    k.copy_from_slice(&out[..16]);
-    k
+    m.update(&bits.to_be_bytes());
+    m.finalize().into_bytes().into()
 }
 
 /// The preauth integrity hash value of a connection or session
@@ -190,7 +199,7 @@ impl SigningKey {
 }
 
 #[cfg(test)]
-mod test {
+pub(super) mod test {
     use super::*;
     use crate::wire::ntlmssp::{self, AuthenticateMessage, AuthenticateRepr};
     use crate::wire::smb2::{Header, HeaderRepr, SessionSetupRequest, SessionSetupRequestRepr};
@@ -481,7 +490,7 @@ mod test {
 
     /// Recomputes the NTLMv2 session key from the AUTHENTICATE a
     /// SESSION_SETUP request carries and the known password.
-    fn session_key(setup: &[u8]) -> [u8; 16] {
+    pub(crate) fn session_key(setup: &[u8]) -> [u8; 16] {
         let v = SessionSetupRequest::new_checked(&setup[64..]).unwrap();
         let r = SessionSetupRequestRepr::parse(&v).unwrap();
         let token = NegTokenRespRepr::parse(r.security_buffer)

@@ -37,6 +37,12 @@ fn signal_group(pgid: u32, sig: &str) {
 impl Smbd {
     /// Starts smbd with the PEERS.md base config plus `extra` global lines.
     pub fn start(name: &str, port: u16, extra: &[&str]) -> Smbd {
+        Smbd::start_with(name, port, extra, &[])
+    }
+
+    /// [`Smbd::start`] with `(share, line)` options added to the shares
+    /// (`pub`, `private`, `printer`), e.g. `("private", "smb encrypt = required")`.
+    pub fn start_with(name: &str, port: u16, extra: &[&str], share_extra: &[(&str, &str)]) -> Smbd {
         let dir = std::env::temp_dir().join(format!("mamori-smbd-{}-{name}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         for sub in [
@@ -74,11 +80,27 @@ impl Smbd {
         for e in extra {
             conf.push_str(&format!("  {e}\n"));
         }
-        conf.push_str(&format!(
-            "[pub]\n  path = {d}/share/pub\n  guest ok = yes\n  read only = no\n\
-             [private]\n  path = {d}/share/private\n  valid users = {USER}\n\
-             [printer]\n  path = {d}/spool\n  printable = yes\n  guest ok = yes\n  print command = /bin/true\n"
-        ));
+        for (share, lines) in [
+            (
+                "pub",
+                format!("  path = {d}/share/pub\n  guest ok = yes\n  read only = no\n"),
+            ),
+            (
+                "private",
+                format!("  path = {d}/share/private\n  valid users = {USER}\n"),
+            ),
+            (
+                "printer",
+                format!(
+                    "  path = {d}/spool\n  printable = yes\n  guest ok = yes\n  print command = /bin/true\n"
+                ),
+            ),
+        ] {
+            conf.push_str(&format!("[{share}]\n{lines}"));
+            for (_, line) in share_extra.iter().filter(|(s, _)| *s == share) {
+                conf.push_str(&format!("  {line}\n"));
+            }
+        }
         let conf_path = dir.join("smb.conf");
         fs::write(&conf_path, conf).unwrap();
 

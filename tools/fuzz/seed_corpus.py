@@ -16,6 +16,9 @@ for cap in glob.glob('tests/captures/*.pcapng'):
         b = bytes.fromhex(h)
         put('nbss', b[:4])
         m = b[4:]
+        if m[:1] == b'\xfd':
+            put('smb2_transform', m)
+            continue
         put('smb2' if m[:1] == b'\xfe' else 'smb1', m)
         i = m.find(b'NTLMSSP\0')
         if i >= 0:

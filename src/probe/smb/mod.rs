@@ -12,6 +12,13 @@
 //! built and read in fixed stack buffers. Requests are signed when the
 //! server requires signing and the session is neither guest nor
 //! anonymous (MS-SMB2 3.2.4.1.1, MS-SMB 3.2.4.1.1).
+//!
+//! SMB 3.x messages are encrypted (MS-SMB2 3.1.4.3) when the server asks
+//! for it on the session (SMB2_SESSION_FLAG_ENCRYPT_DATA) or the share
+//! (SMB2_SHAREFLAG_ENCRYPT_DATA, or an unencrypted TREE_CONNECT refused
+//! with ACCESS_DENIED: then it is retried encrypted), or always with
+//! [`Encryption::Always`]. Guest and anonymous sessions have no key and
+//! cannot encrypt; that is reported as [`SmbFailure::GuestCannotEncrypt`].
 
 use core::fmt;
 use core::net::SocketAddr;
@@ -21,7 +28,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use crate::probe::tcp::{self, SourcePort};
 use crate::wire::nbss;
 use crate::wire::ntstatus::NtStatus;
-use crate::wire::smb2::Dialect;
+use crate::wire::smb2::{Cipher, Dialect};
 use crate::wire::smb2_sign::PreauthHash;
 
 mod session;
@@ -101,6 +108,17 @@ pub enum Protocol {
     Smb2(Dialect),
 }
 
+/// When the check encrypts its SMB 3.x messages (MS-SMB2 3.1.4.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Encryption {
+    /// When the session or the share requires it.
+    #[default]
+    AsRequired,
+    /// From the first message after SESSION_SETUP on; a server or session
+    /// that cannot encrypt fails the check (`clp_sambamon -e`).
+    Always,
+}
+
 /// The result of a passing check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CheckReport {
@@ -112,6 +130,8 @@ pub struct CheckReport {
     pub guest: bool,
     /// The share's type.
     pub share: ShareKind,
+    /// The cipher when messages were encrypted (MS-SMB2 2.2.3.1.2).
+    pub encryption: Option<Cipher>,
 }
 
 /// Why a check failed: exactly what seed 000 §8.1's messages report.
@@ -129,6 +149,8 @@ pub struct CheckReport {
 /// | `SessionSetup` | 64 connect error[status] |
 /// | `TreeConnect` | 62 tree connect error[status] |
 /// | `ShareType` | 63 share type error |
+/// | `GuestCannotEncrypt` | 64 or 62 with the status, saying why |
+/// | `NoEncryption` | 65 negotiate error, saying why |
 /// | the rest | a wrong reply |
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SmbFailure {
@@ -165,9 +187,18 @@ pub enum SmbFailure {
     Malformed(Stage),
     /// A signed reply did not verify with the session's signing key.
     BadSignature(Stage),
-    /// The server needs something this client does not do: encryption,
-    /// AES-GMAC signing, SMB1 without extended security.
+    /// The server needs something this client does not do (SMB1 without
+    /// extended security), or a request does not fit the client's buffers.
     Unsupported(Stage),
+    /// A guest or anonymous session was refused (the status), or would
+    /// have to encrypt (`None`): such a session has no key to encrypt
+    /// with (MS-SMB2 3.3.5.5.3), so a share or server that requires
+    /// encryption needs a user.
+    GuestCannotEncrypt(Stage, Option<NtStatus>),
+    /// Encryption is needed (`Encryption::Always`) but the server offers
+    /// none: SMB1 or 2.x only, `server smb encrypt = off`, or no cipher
+    /// in common (MS-SMB2 3.2.5.2).
+    NoEncryption(Stage),
 }
 
 impl fmt::Display for SmbFailure {
@@ -192,6 +223,16 @@ impl fmt::Display for SmbFailure {
             SmbFailure::Malformed(s) => write!(f, "malformed reply at {s}"),
             SmbFailure::BadSignature(s) => write!(f, "bad signature at {s}"),
             SmbFailure::Unsupported(s) => write!(f, "unsupported server requirement at {s}"),
+            SmbFailure::GuestCannotEncrypt(s, Some(st)) => write!(
+                f,
+                "{s} error[{st}]: a guest session cannot use SMB3 encryption"
+            ),
+            SmbFailure::GuestCannotEncrypt(s, None) => {
+                write!(f, "{s}: a guest session cannot use SMB3 encryption")
+            }
+            SmbFailure::NoEncryption(s) => {
+                write!(f, "the server offers no SMB3 encryption (at {s})")
+            }
         }
     }
 }
@@ -209,19 +250,30 @@ pub fn check(
     timeout_per_request: Duration,
 ) -> Result<CheckReport> {
     let creds = user.map(|u| Credentials::new(u, password.unwrap_or(b"")));
-    check_with(target, share, creds.as_ref(), timeout_per_request)
+    check_with(
+        target,
+        share,
+        creds.as_ref(),
+        timeout_per_request,
+        Encryption::AsRequired,
+    )
 }
 
-/// [`check`] with parsed credentials; `None` is anonymous.
+/// [`check`] with parsed credentials (`None` is anonymous) and the
+/// encryption policy.
 pub fn check_with(
     target: SocketAddr,
     share: &str,
     creds: Option<&Credentials<'_>>,
     timeout: Duration,
+    encryption: Encryption,
 ) -> Result<CheckReport> {
     let mut rx = [0u8; RX_LEN];
     let conn = Conn::connect(target, timeout)?;
-    match smb2::check(&conn, &mut rx, target, share, creds) {
+    match smb2::check(&conn, &mut rx, target, share, creds, encryption) {
+        Err(smb2::Outcome::Smb1Only) if encryption == Encryption::Always => {
+            Err(SmbFailure::NoEncryption(Stage::Negotiate))
+        }
         Err(smb2::Outcome::Smb1Only) => {
             drop(conn);
             let conn = Conn::connect(target, timeout)?;

@@ -213,6 +213,7 @@ pub(super) fn check(
         signed: s.signing.is_some(),
         guest,
         share: share_kind,
+        encryption: None,
     })
 }
 
