@@ -9,8 +9,8 @@
 //! /proc/sys/vm/drop_caches` ("cold"). RSS and PSS come from
 //! /proc/PID/smaps_rollup after 10 restarts/checks ("early") and after
 //! the full count ("steady"), so a growth shows. The commands: pcheck with
-//! one PENT, a pmfadm supervisor, clp_sambamon (guest and signed SMB 3.1.1
-//! user shares on a real smbd), clp_nfsmon (real rpcbind + nfs-ganesha in
+//! one PENT, a pmfadm supervisor, clp_sambamon (guest, signed and `-e`
+//! encrypted SMB 3.1.1 sessions on a real smbd), clp_nfsmon (real rpcbind + nfs-ganesha in
 //! a private namespace), `mamori init` as PID 1 of a PID namespace with
 //! three respawn entries. Per build it also reports the median kill →
 //! restart latency of pcheck and pmfadm and the CPU per SMB and NFS check.
@@ -421,6 +421,18 @@ fn main() {
                     "-p",
                     smbd::PASSWORD,
                 ],
+            );
+            let e = fresh(&run.dir, bin, &format!("{tag}-smbe"), cold);
+            let user = ["-u", smbd::USER, "-p", smbd::PASSWORD, "-e"];
+            let mut args = vec!["-s", "private", "-a", &addr];
+            args.extend_from_slice(&user);
+            run.monitor(
+                name,
+                mode,
+                &e,
+                "clp_sambamon -e user, encrypted (SMB 3.1.1)",
+                "clp_sambamon",
+                &args,
             );
         }
     }
