@@ -83,9 +83,63 @@ pub fn is_opt(word: &str, opt: &str) -> bool {
         || (opt.len() == 2 && word.len() > 2 && word.starts_with(opt) && !word.starts_with("--"))
 }
 
+/// A number of seconds as the time options and MAMORI_* variables write
+/// it: digits with an optional fraction (`10`, `0.5`, `.25`, `+3`), below
+/// 10^9 s; digits past the nanosecond are cut. No exponent, no sign but
+/// `+`. By hand: `str::parse::<f64>` brought core's float parser and its
+/// tables (~20 kB of the static binary, issue 15) for these alone.
+pub fn seconds(v: &str) -> Option<std::time::Duration> {
+    let v = v.strip_prefix('+').unwrap_or(v);
+    let (int, frac) = v.split_once('.').unwrap_or((v, ""));
+    let digits = |s: &str| s.bytes().all(|c| c.is_ascii_digit());
+    if (int.is_empty() && frac.is_empty()) || !digits(int) || !digits(frac) {
+        return None;
+    }
+    let secs: u64 = if int.is_empty() { 0 } else { int.parse().ok()? };
+    if secs >= 1_000_000_000 {
+        return None;
+    }
+    let nanos = frac
+        .bytes()
+        .chain(core::iter::repeat(b'0'))
+        .take(9)
+        .fold(0u32, |n, c| n * 10 + u32::from(c - b'0'));
+    Some(std::time::Duration::new(secs, nanos))
+}
+
 #[cfg(test)]
 mod test {
     use super::*;
+
+    #[test]
+    fn seconds_as_written() {
+        use std::time::Duration;
+        assert_eq!(seconds("10"), Some(Duration::from_secs(10)));
+        assert_eq!(seconds("0.5"), Some(Duration::from_millis(500)));
+        assert_eq!(seconds(".25"), Some(Duration::from_millis(250)));
+        assert_eq!(seconds("3."), Some(Duration::from_secs(3)));
+        assert_eq!(seconds("+0.005"), Some(Duration::from_millis(5)));
+        assert_eq!(seconds("1.0000000019"), Some(Duration::new(1, 1)));
+        assert_eq!(
+            seconds("999999999.5"),
+            Some(Duration::new(999_999_999, 500_000_000))
+        );
+        for bad in [
+            "",
+            ".",
+            "-1",
+            "1e3",
+            "1.2.3",
+            " 1",
+            "inf",
+            "nan",
+            "1000000000",
+            "0x10",
+            "1,5",
+        ] {
+            assert_eq!(seconds(bad), None, "{bad:?}");
+        }
+    }
 
     fn cur(words: &[&str]) -> Cursor {
         Cursor::new(words.iter().map(OsString::from)).unwrap()

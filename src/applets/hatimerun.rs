@@ -63,8 +63,7 @@ enum Parsed {
 }
 
 fn seconds(v: &str) -> Option<Duration> {
-    let s: f64 = v.parse().ok()?;
-    (s > 0.0 && s < 1e9 && s.is_finite()).then(|| Duration::from_secs_f64(s))
+    crate::args::seconds(v).filter(|d| !d.is_zero())
 }
 
 fn parse(mut args: Cursor) -> Result<Parsed, String> {

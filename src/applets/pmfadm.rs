@@ -177,9 +177,9 @@ fn parse(mut args: Cursor) -> Result<Opts, String> {
             "-C" => o.level = Some(number("-C", &value("-C")?, 0)?),
             "-w" => {
                 let v = value("-w")?;
-                match v.parse::<f64>() {
-                    Ok(s) if s > 0.0 && s < 1e9 => o.wait = Some(Duration::from_secs_f64(s)),
-                    _ => return Err(format!("-w {v:?}: not a number of seconds > 0")),
+                match crate::args::seconds(&v).filter(|d| !d.is_zero()) {
+                    Some(d) => o.wait = Some(d),
+                    None => return Err(format!("-w {v:?}: not a number of seconds > 0")),
                 }
             }
             _ => return Err(format!("unknown option {word}")),

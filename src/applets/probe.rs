@@ -81,8 +81,8 @@ fn unknown(service: &str, why: &str) -> ExitCode {
 }
 
 fn seconds(opt: &str, v: &str) -> Result<f64, ParamError> {
-    match v.parse::<f64>() {
-        Ok(s) if s.is_finite() && s > 0.0 && s <= 10000.0 => Ok(s),
+    match crate::args::seconds(v).map(|d| d.as_secs_f64()) {
+        Some(s) if s > 0.0 && s <= 10000.0 => Ok(s),
         _ => Err(ParamError::invalid(format!(
             "{opt} {v:?}: seconds, above 0 and at most 10000"
         ))),

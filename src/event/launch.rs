@@ -40,8 +40,7 @@ pub struct Launch {
 
 /// Parses MAMORI_EVENT_TIMEOUT: seconds > 0 (fractions allowed).
 pub fn parse_timeout(v: &str) -> Option<Duration> {
-    let s: f64 = v.trim().parse().ok()?;
-    (s > 0.0 && s < 1e9 && s.is_finite()).then(|| Duration::from_secs_f64(s))
+    crate::args::seconds(v.trim()).filter(|d| !d.is_zero())
 }
 
 /// The time limit from the environment: `Err(value)` when it is set but

@@ -7,12 +7,10 @@ use std::time::Duration;
 
 /// `name` as seconds (fractions allowed), else `default`.
 pub fn seconds(name: &str, default: f64) -> Duration {
-    let value = std::env::var(name)
+    std::env::var(name)
         .ok()
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .unwrap_or(default);
-    Duration::from_secs_f64(value)
+        .and_then(|v| crate::args::seconds(v.trim()))
+        .unwrap_or_else(|| Duration::from_secs_f64(default))
 }
 
 /// Each `shutdown` (and `ctrlaltdel`) entry's time limit before it is killed.
