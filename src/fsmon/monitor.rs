@@ -137,6 +137,8 @@ impl<P: Probe> Monitor<P> {
         let mut registry = Registry::new(registry_key);
         let slot =
             registry.register(id.as_bytes(), applet, me, probe.target(), settings.retries)?;
+        // Registering scanned every slot; from now on only ours is read.
+        registry.drop_mapped_pages();
         let mut id_bytes = heapless::Vec::new();
         id_bytes
             .extend_from_slice(id.as_bytes())
@@ -175,7 +177,9 @@ impl<P: Probe> Monitor<P> {
     pub fn step(&mut self) -> Option<End> {
         if !self.paused {
             self.checks = self.checks.wrapping_add(1);
-            match self.probe.check() {
+            let result = check_out_of_line(&mut self.probe);
+            crate::sys::mem::release_stack();
+            match result {
                 Ok(()) => {
                     if self.failures > 0 {
                         self.last_change = crate::sys::clock::now_unix();
@@ -371,4 +375,13 @@ impl<P: Probe> Monitor<P> {
 enum Turn {
     End(End),
     Resumed,
+}
+
+/// `probe.check()` in a frame of its own, below the loop's: the probe's
+/// buffers (an SMB check zeroes a 64 kB receive buffer) are then below the
+/// stack pointer when the check returns, where `release_stack` can give
+/// them back, and not in the loop's frame for good.
+#[inline(never)]
+fn check_out_of_line<P: Probe>(probe: &mut P) -> Result<(), P::Failure> {
+    probe.check()
 }

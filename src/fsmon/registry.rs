@@ -239,6 +239,12 @@ impl Registry {
         self.table.with(create, |t| f(&Locked { t }))
     }
 
+    /// Drops this process's mappings of every page of the registry (the
+    /// contents stay): a monitor keeps only its own slot's page resident.
+    pub fn drop_mapped_pages(&self) {
+        self.table.drop_mapped_pages();
+    }
+
     /// Registers `id` for `applet` owned by `me`, checking `target` with
     /// RETRIES `retries`. A slot whose owner died is taken over; a live
     /// holder is an error.
