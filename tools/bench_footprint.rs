@@ -57,6 +57,29 @@ struct Run {
     costs: Vec<(String, String, f64)>,
 }
 
+/// With BENCH_SMAPS=1, each mapping's Rss (stderr): where the memory is.
+fn mappings(pid: u32) {
+    if std::env::var_os("BENCH_SMAPS").is_none() {
+        return;
+    }
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap_or_default();
+    let mut name = String::new();
+    for l in text.lines() {
+        if l.split_whitespace()
+            .next()
+            .is_some_and(|f| f.contains('-') && !f.ends_with(':'))
+        {
+            name = l.split_whitespace().skip(5).collect::<Vec<_>>().join(" ");
+            name = format!("{} {name}", l.split_whitespace().nth(1).unwrap_or(""));
+        } else if let Some(v) = l.strip_prefix("Rss:") {
+            let kb = v.trim().trim_end_matches(" kB");
+            if kb != "0" {
+                eprintln!("    {kb:>5} kB {name}");
+            }
+        }
+    }
+}
+
 /// A fresh copy of `bin` in its own directory; cold: page cache dropped.
 fn fresh(dir: &Path, bin: &Path, tag: &str, cold: bool) -> PathBuf {
     let d = dir.join(tag);
@@ -231,12 +254,30 @@ impl Run {
                 std::thread::sleep(Duration::from_millis(2));
             }
         };
+        // Measured paused (`-pause`, then no check for 100 ms): idle between
+        // checks as under a real interval, not in the middle of one.
+        let idle = || {
+            assert!(cmd(&["-pause"]).status().unwrap().success());
+            let mut last = checks();
+            loop {
+                std::thread::sleep(Duration::from_millis(100));
+                let now = checks();
+                if now == last {
+                    break;
+                }
+                last = now;
+            }
+            let m = rss_pss(pid);
+            mappings(pid);
+            assert!(cmd(&["-continue"]).status().unwrap().success());
+            m
+        };
         at(10, &mut child);
-        let early = rss_pss(pid);
+        let early = idle();
         let (c0, cpu0) = (checks().unwrap(), cpu_ns(pid));
         at(self.checks as u32, &mut child);
-        let steady = rss_pss(pid);
         let (c1, cpu1) = (checks().unwrap(), cpu_ns(pid));
+        let steady = idle();
         assert!(cmd(&["-stop", "10"]).status().unwrap().success());
         let _ = child.wait();
         let _ = Command::new("ipcrm")
@@ -422,6 +463,14 @@ fn main() {
                     smbd::PASSWORD,
                 ],
             );
+            // A build from before SMB3 encryption (issue 14) has no -e.
+            let help = Command::new(bin)
+                .args(["clp_sambamon", "-h"])
+                .output()
+                .unwrap();
+            if !String::from_utf8_lossy(&help.stdout).contains("[-e]") {
+                continue;
+            }
             let e = fresh(&run.dir, bin, &format!("{tag}-smbe"), cold);
             let user = ["-u", smbd::USER, "-p", smbd::PASSWORD, "-e"];
             let mut args = vec!["-s", "private", "-a", &addr];
