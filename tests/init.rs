@@ -730,6 +730,22 @@ fn system_applet_entry_runs_from_the_same_binary() {
 }
 
 #[test]
+fn system_applet_child_is_named_after_its_applet() {
+    // fork + call: the child renames itself, or ps would show `mamori`.
+    let w = World::new("iname");
+    let s = w.script(
+        "comm",
+        "#!/bin/sh\necho T: parent comm $(cat /proc/$PPID/comm)\nexec sleep 1000\n",
+    );
+    let tab = w.path("inittab");
+    std::fs::write(&tab, format!("::once:hatimerun -t 100 {}\n", s.display())).unwrap();
+    let mut r = Running::start(&w, true, &["-c", tab.to_str().unwrap()], &[]);
+    r.wait_line("T: parent comm hatimerun");
+    r.signal("-TERM");
+    assert_eq!(r.wait_exit().code(), Some(0), "{}", r.text());
+}
+
+#[test]
 fn halt_poweroff_reboot_refuse_under_another_pid1() {
     let w = World::new("ihalt");
     for applet in ["halt", "poweroff", "reboot"] {

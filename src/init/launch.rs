@@ -95,7 +95,14 @@ pub fn start(tty: &str, program: &Program) -> Result<io::Result<i32>, AppletChil
 /// An exec that fails ends the process with status 127.
 pub fn become_program(program: &Program) -> AppletChild {
     let err = match program {
-        Program::Applet(argv) if !applet_by_exec() => return AppletChild(argv.clone()),
+        Program::Applet(argv) if !applet_by_exec() => {
+            // Without an exec the child would keep init's name in ps and
+            // /proc/PID/comm: `pidof pcheck` would not find it.
+            if let Ok(name) = std::ffi::CString::new(argv[0].as_str()) {
+                process::set_name(&name);
+            }
+            return AppletChild(argv.clone());
+        }
         Program::Applet(argv) => pid1::exec("/proc/self/exe", argv),
         Program::Exec { path, argv } => pid1::exec(path, argv),
     };
