@@ -544,6 +544,31 @@ fn system_sigquit_without_restart_entry_goes_on() {
 }
 
 #[test]
+fn system_sigquit_with_a_missing_restart_program_goes_on() {
+    // A typo in the restart entry must not end PID 1 (that would panic
+    // the kernel): nothing is stopped, init goes on.
+    let w = World::new("iquit3");
+    let s = w.script("r", "#!/bin/sh\necho T: respawn up\nexec sleep 1000\n");
+    let tab = w.path("inittab");
+    std::fs::write(
+        &tab,
+        format!(
+            "::respawn:{}\n::restart:/nonexistent/init\n::shutdown:/bin/echo T: down\n",
+            s.display()
+        ),
+    )
+    .unwrap();
+    let mut r = Running::start(&w, true, &["-c", tab.to_str().unwrap()], &[]);
+    r.wait_line("T: respawn up");
+    r.signal("-QUIT");
+    r.wait_line("the restart entry '/nonexistent/init' cannot be run: going on");
+    r.signal("-TERM");
+    assert_eq!(r.wait_exit().code(), Some(0), "{}", r.text());
+    assert_eq!(r.count("T: respawn up"), 1, "{}", r.text());
+    assert_eq!(r.count("T: down"), 1, "stopped once, at the end");
+}
+
+#[test]
 fn system_sigint_runs_the_ctrlaltdel_entries() {
     let (_w, mut r, _) = system(
         "icad",

@@ -293,12 +293,24 @@ impl Init {
     }
 
     /// SIGQUIT: stop everything, then execute the `restart` entry in
-    /// place of init. Without one, or when the exec fails, init goes on.
+    /// place of init. Without one, or when its program cannot be run,
+    /// init goes on as it was (checked first: a failed exec in PID 1
+    /// would end init, which panics the kernel).
     fn restart(&mut self) -> Step<()> {
         let Some(&i) = self.table.indexes(Action::Restart).first() else {
             say!(self.log, "got SIGQUIT, but there is no restart entry");
             return Ok(());
         };
+        if let launch::Program::Exec { path, .. } = &self.table.entries[i].program
+            && !pid1::runnable(path)
+        {
+            let process = &self.table.entries[i].line.process;
+            say!(
+                self.log,
+                "got SIGQUIT, but the restart entry '{process}' cannot be run: going on"
+            );
+            return Ok(());
+        }
         say!(self.log, "got SIGQUIT: restarting");
         shutdown::stop_everything(self)?;
         let program = self.table.entries[i].program.clone();
@@ -308,9 +320,9 @@ impl Init {
             self.table.entries[i].line.process
         );
         pid1::reset_signals_in_child();
-        // Only returns to call an applet (or ends init with 127, as a
-        // failed exec does in any child: the kernel would panic, which is
-        // what busybox does too, and the console says why).
+        // Only returns to call an applet (or, should the exec fail after
+        // all, ends init with 127 as a failed exec does in any child; the
+        // console says why).
         Err(launch::become_program(&program))
     }
 
