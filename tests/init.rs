@@ -613,7 +613,7 @@ fn goes_down_on(sig: &str, how: &str) {
     .unwrap();
     let env = [
         ("MAMORI_INIT_SHUTDOWN_LIMIT", "0.5"),
-        ("MAMORI_INIT_TERM_WAIT", "0.5"),
+        ("MAMORI_INIT_TERM_WAIT", "1"),
     ];
     let mut r = Running::start(&w, true, &["-c", tab.to_str().unwrap()], &env);
     r.wait_line("T: polite up");
