@@ -503,6 +503,27 @@ fn system_respawn_comes_back_and_sighup_rereads_the_inittab() {
 }
 
 #[test]
+fn system_sighup_with_the_inittab_gone_keeps_the_entries() {
+    let w = World::new("ihup2");
+    let s = w.script(
+        "r",
+        "#!/bin/sh\ntrap 'echo T: r got TERM; exit 0' TERM\necho T: r up\nwhile :; do sleep 0.05; done\n",
+    );
+    let tab = w.path("inittab");
+    std::fs::write(&tab, format!("::respawn:{}\n", s.display())).unwrap();
+    let mut r = Running::start(&w, true, &["-c", tab.to_str().unwrap()], &[]);
+    r.wait_line("T: r up");
+    // Moved away mid-edit: a re-read then must not stop every entry.
+    std::fs::rename(&tab, w.path("inittab.old")).unwrap();
+    r.signal("-HUP");
+    r.wait_line("No such file or directory (os error 2); keeping the current entries");
+    r.signal("-TERM");
+    assert_eq!(r.wait_exit().code(), Some(0), "{}", r.text());
+    assert_eq!(r.count("stopping removed entry"), 0, "{}", r.text());
+    assert_eq!(r.count("T: r up"), 1, "{}", r.text());
+}
+
+#[test]
 fn system_sigquit_executes_the_restart_entry() {
     let w = World::new("iquit");
     let d = w.dir.display().to_string();

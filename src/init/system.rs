@@ -90,25 +90,40 @@ pub fn run(file: Option<String>) -> Step<ExitCode> {
         stopping: false,
         machine,
     };
-    let lines = init.read_inittab(true);
+    let lines = init.read_inittab(true).unwrap_or_default();
     init.table = Table::new(lines);
     init.boot()?;
     init.serve()
 }
 
 impl Init {
-    /// The inittab's good lines, each bad line reported; the built-in
-    /// default when the file does not exist (and `at_boot`).
-    fn read_inittab(&mut self, at_boot: bool) -> Vec<Line> {
+    /// The inittab's good lines, each bad line reported. A file that
+    /// cannot be read gives the built-in default at boot (a console shell
+    /// beats a machine running nothing) and `None` on a re-read (the
+    /// entries running stay: a file moved away mid-edit must not stop
+    /// every service).
+    fn read_inittab(&mut self, at_boot: bool) -> Option<Vec<Line>> {
         let text = match std::fs::read_to_string(&self.file) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && at_boot => {
                 say!(self.log, "no {}: using the built-in inittab", self.file);
                 inittab::BUILT_IN.to_string()
             }
+            Err(e) if at_boot => {
+                say!(
+                    self.log,
+                    "can't read {}: {e}; using the built-in inittab",
+                    self.file
+                );
+                inittab::BUILT_IN.to_string()
+            }
             Err(e) => {
-                say!(self.log, "can't read {}: {e}", self.file);
-                return Vec::new();
+                say!(
+                    self.log,
+                    "can't read {}: {e}; keeping the current entries",
+                    self.file
+                );
+                return None;
             }
         };
         let (lines, errors) = inittab::parse(&text);
@@ -118,7 +133,7 @@ impl Init {
                 format_args!("{}:{number}: {error}; line skipped", self.file),
             );
         }
-        lines
+        Some(lines)
     }
 
     /// sysinit entries, then wait entries, each waited for; then once and
@@ -280,7 +295,9 @@ impl Init {
             Some(Request::Restart) => self.restart().map(|()| None),
             Some(Request::Reload) => {
                 say!(self.log, "got SIG{name}: re-reading {}", self.file);
-                let lines = self.read_inittab(false);
+                let Some(lines) = self.read_inittab(false) else {
+                    return Ok(None);
+                };
                 for pid in self.table.replace(lines) {
                     say!(self.log, "stopping removed entry (pid {pid})");
                     let _ = signals::kill_group(pid, signals::SIGTERM);
