@@ -387,9 +387,29 @@ fn container_sigterm_to_a_plain_command() {
 
 // ------------------------------------------------------------------ system
 
-/// A world with an inittab (in `w.dir`) and its scripts.
+/// A respawn entry that says when it starts and when it gets SIGTERM.
+const TRAPS_TERM: &str = "#!/bin/sh\ntrap 'echo T: old got TERM; exit 0' TERM\necho T: old up $$\nwhile :; do sleep 0.05; done\n";
+
+/// A respawn entry that says when it starts.
+const RESPAWN_UP: &str = "#!/bin/sh\necho T: respawn up\nexec sleep 1000\n";
+
+/// `mamori init -c INITTAB` as PID 1 of a fresh PID namespace.
 fn system(tag: &str, inittab: &str, env: &[(&str, &str)]) -> (World, Running, PathBuf) {
+    system_with(tag, &[], inittab, env)
+}
+
+/// The same, with `scripts` (name, text) written into the world's
+/// directory first; `$T` in the inittab is that directory.
+fn system_with(
+    tag: &str,
+    scripts: &[(&str, &str)],
+    inittab: &str,
+    env: &[(&str, &str)],
+) -> (World, Running, PathBuf) {
     let w = World::new(tag);
+    for (name, text) in scripts {
+        w.script(name, text);
+    }
     let tab = w.path("inittab");
     std::fs::write(&tab, inittab.replace("$T", w.dir.to_str().unwrap())).unwrap();
     let r = Running::start(&w, true, &["-c", tab.to_str().unwrap()], env);
@@ -398,30 +418,22 @@ fn system(tag: &str, inittab: &str, env: &[(&str, &str)]) -> (World, Running, Pa
 
 #[test]
 fn system_order_sysinit_wait_then_once_and_respawn() {
-    let w = World::new("iord");
-    let d = w.dir.display().to_string();
-    w.script(
-        "s1",
-        "#!/bin/sh\necho T: sysinit 1 start\nsleep 0.2\necho T: sysinit 1 end\n",
+    let (w, mut r, _) = system_with(
+        "iord",
+        &[
+            (
+                "s1",
+                "#!/bin/sh\necho T: sysinit 1 start\nsleep 0.2\necho T: sysinit 1 end\n",
+            ),
+            ("s2", "#!/bin/sh\necho T: sysinit 2\n"),
+            ("w1", "#!/bin/sh\nsleep 0.2\necho T: wait 1\n"),
+            ("r1", "#!/bin/sh\necho T: respawn up\nexec sleep 1000\n"),
+        ],
+        "# the order test\n::respawn:$T/r1\n::once:/bin/echo T: once\n::wait:$T/w1\n\
+         ::sysinit:$T/s1\n\n::sysinit:$T/s2\n",
+        &[],
     );
-    w.script("s2", "#!/bin/sh\necho T: sysinit 2\n");
-    w.script("w1", "#!/bin/sh\nsleep 0.2\necho T: wait 1\n");
-    w.script("r1", "#!/bin/sh\necho T: respawn up\nexec sleep 1000\n");
-    let tab = w.path("inittab");
-    std::fs::write(
-        &tab,
-        format!(
-            "# the order test\n\
-             ::respawn:{d}/r1\n\
-             ::once:/bin/echo T: once\n\
-             ::wait:{d}/w1\n\
-             ::sysinit:{d}/s1\n\
-             \n\
-             ::sysinit:{d}/s2\n"
-        ),
-    )
-    .unwrap();
-    let mut r = Running::start(&w, true, &["-c", tab.to_str().unwrap()], &[]);
+    let d = w.dir.display();
     r.wait_line("T: respawn up");
     r.wait_line("T: once");
     let order = [
@@ -443,21 +455,17 @@ fn system_order_sysinit_wait_then_once_and_respawn() {
 
 #[test]
 fn system_respawn_comes_back_and_sighup_rereads_the_inittab() {
-    let w = World::new("ihup");
-    let d = w.dir.display().to_string();
-    w.script(
-        "old",
-        "#!/bin/sh\ntrap 'echo T: old got TERM; exit 0' TERM\necho T: old up $$\nwhile :; do sleep 0.05; done\n",
+    let (w, mut r, tab) = system_with(
+        "ihup",
+        &[
+            ("old", TRAPS_TERM),
+            ("new", "#!/bin/sh\necho T: new up $$\nexec sleep 1000\n"),
+            ("keep", "#!/bin/sh\necho T: keep up $$\nexec sleep 1000\n"),
+        ],
+        "::respawn:$T/old\n::respawn:$T/keep\n::once:/bin/echo T: once\n",
+        &[],
     );
-    w.script("new", "#!/bin/sh\necho T: new up $$\nexec sleep 1000\n");
-    w.script("keep", "#!/bin/sh\necho T: keep up $$\nexec sleep 1000\n");
-    let tab = w.path("inittab");
-    std::fs::write(
-        &tab,
-        format!("::respawn:{d}/old\n::respawn:{d}/keep\n::once:/bin/echo T: once\n"),
-    )
-    .unwrap();
-    let mut r = Running::start(&w, true, &["-c", tab.to_str().unwrap()], &[]);
+    let d = w.dir.display();
     r.wait_line("T: old up");
     r.wait_line("T: keep up");
     r.wait_line("T: once");
@@ -504,15 +512,8 @@ fn system_respawn_comes_back_and_sighup_rereads_the_inittab() {
 
 #[test]
 fn system_sighup_with_the_inittab_gone_keeps_the_entries() {
-    let w = World::new("ihup2");
-    let s = w.script(
-        "r",
-        "#!/bin/sh\ntrap 'echo T: r got TERM; exit 0' TERM\necho T: r up\nwhile :; do sleep 0.05; done\n",
-    );
-    let tab = w.path("inittab");
-    std::fs::write(&tab, format!("::respawn:{}\n", s.display())).unwrap();
-    let mut r = Running::start(&w, true, &["-c", tab.to_str().unwrap()], &[]);
-    r.wait_line("T: r up");
+    let (w, mut r, tab) = system_with("ihup2", &[("old", TRAPS_TERM)], "::respawn:$T/old\n", &[]);
+    r.wait_line("T: old up");
     // Moved away mid-edit: a re-read then must not stop every entry.
     std::fs::rename(&tab, w.path("inittab.old")).unwrap();
     r.signal("-HUP");
@@ -520,28 +521,25 @@ fn system_sighup_with_the_inittab_gone_keeps_the_entries() {
     r.signal("-TERM");
     assert_eq!(r.wait_exit().code(), Some(0), "{}", r.text());
     assert_eq!(r.count("stopping removed entry"), 0, "{}", r.text());
-    assert_eq!(r.count("T: r up"), 1, "{}", r.text());
+    assert_eq!(r.count("T: old up"), 1, "{}", r.text());
 }
 
 #[test]
 fn system_sigquit_executes_the_restart_entry() {
-    let w = World::new("iquit");
-    let d = w.dir.display().to_string();
-    std::fs::write(
-        w.path("second"),
-        "::once:/bin/echo T: second init up\n::shutdown:/bin/echo T: second shutdown\n",
-    )
-    .unwrap();
-    w.script("r", "#!/bin/sh\necho T: respawn up\nexec sleep 1000\n");
-    let tab = w.path("inittab");
-    std::fs::write(
-        &tab,
-        format!(
-            "::respawn:{d}/r\n::shutdown:/bin/echo T: first shutdown\n::restart:{MAMORI} init -c {d}/second\n"
+    let (_w, mut r, _) = system_with(
+        "iquit",
+        &[
+            (
+                "second",
+                "::once:/bin/echo T: second init up\n::shutdown:/bin/echo T: second shutdown\n",
+            ),
+            ("r", RESPAWN_UP),
+        ],
+        &format!(
+            "::respawn:$T/r\n::shutdown:/bin/echo T: first shutdown\n::restart:{MAMORI} init -c $T/second\n"
         ),
-    )
-    .unwrap();
-    let mut r = Running::start(&w, true, &["-c", tab.to_str().unwrap()], &[]);
+        &[],
+    );
     r.wait_line("T: respawn up");
     r.signal("-QUIT");
     r.wait_line("T: second init up");
@@ -568,18 +566,12 @@ fn system_sigquit_without_restart_entry_goes_on() {
 fn system_sigquit_with_a_missing_restart_program_goes_on() {
     // A typo in the restart entry must not end PID 1 (that would panic
     // the kernel): nothing is stopped, init goes on.
-    let w = World::new("iquit3");
-    let s = w.script("r", "#!/bin/sh\necho T: respawn up\nexec sleep 1000\n");
-    let tab = w.path("inittab");
-    std::fs::write(
-        &tab,
-        format!(
-            "::respawn:{}\n::restart:/nonexistent/init\n::shutdown:/bin/echo T: down\n",
-            s.display()
-        ),
-    )
-    .unwrap();
-    let mut r = Running::start(&w, true, &["-c", tab.to_str().unwrap()], &[]);
+    let (_w, mut r, _) = system_with(
+        "iquit3",
+        &[("r", RESPAWN_UP)],
+        "::respawn:$T/r\n::restart:/nonexistent/init\n::shutdown:/bin/echo T: down\n",
+        &[],
+    );
     r.wait_line("T: respawn up");
     r.signal("-QUIT");
     r.wait_line("the restart entry '/nonexistent/init' cannot be run: going on");
@@ -609,35 +601,27 @@ fn system_sigint_runs_the_ctrlaltdel_entries() {
 /// SIGTERM, SIGUSR1, SIGUSR2: the shutdown entries in order (a hung one
 /// killed at its time limit), TERM to all, KILL to what ignores TERM, exit.
 fn goes_down_on(sig: &str, how: &str) {
-    let w = World::new("idown");
-    let d = w.dir.display().to_string();
-    w.script(
-        "polite",
-        "#!/bin/sh\ntrap 'echo T: polite got TERM; exit 0' TERM\necho T: polite up\nwhile :; do sleep 0.05; done\n",
+    let (_w, mut r, _) = system_with(
+        "idown",
+        &[
+            ("old", TRAPS_TERM),
+            (
+                "stubborn",
+                "#!/bin/sh\ntrap '' TERM\necho T: stubborn up\nwhile :; do sleep 0.05; done\n",
+            ),
+            (
+                "sd1",
+                "#!/bin/sh\necho T: shutdown 1 start\nsleep 0.2\necho T: shutdown 1 end\n",
+            ),
+        ],
+        "::respawn:$T/old\n::once:$T/stubborn\n::shutdown:$T/sd1\n\
+         ::shutdown:/bin/sleep 1000\n::shutdown:/bin/echo T: shutdown 3\n",
+        &[
+            ("MAMORI_INIT_SHUTDOWN_LIMIT", "0.5"),
+            ("MAMORI_INIT_TERM_WAIT", "1"),
+        ],
     );
-    w.script(
-        "stubborn",
-        "#!/bin/sh\ntrap '' TERM\necho T: stubborn up\nwhile :; do sleep 0.05; done\n",
-    );
-    w.script(
-        "sd1",
-        "#!/bin/sh\necho T: shutdown 1 start\nsleep 0.2\necho T: shutdown 1 end\n",
-    );
-    let tab = w.path("inittab");
-    std::fs::write(
-        &tab,
-        format!(
-            "::respawn:{d}/polite\n::once:{d}/stubborn\n\
-             ::shutdown:{d}/sd1\n::shutdown:/bin/sleep 1000\n::shutdown:/bin/echo T: shutdown 3\n"
-        ),
-    )
-    .unwrap();
-    let env = [
-        ("MAMORI_INIT_SHUTDOWN_LIMIT", "0.5"),
-        ("MAMORI_INIT_TERM_WAIT", "1"),
-    ];
-    let mut r = Running::start(&w, true, &["-c", tab.to_str().unwrap()], &env);
-    r.wait_line("T: polite up");
+    r.wait_line("T: old up");
     r.wait_line("T: stubborn up");
     r.signal(sig);
     let st = r.wait_exit();
@@ -649,13 +633,13 @@ fn goes_down_on(sig: &str, how: &str) {
         "'/bin/sleep 1000' still runs after 0.5 s: killed",
         "T: shutdown 3",
         "sending TERM to all processes",
-        "T: polite got TERM",
+        "T: old got TERM",
         "sending KILL to all processes",
         "not the machine's first PID namespace: exiting",
     ];
     let at: Vec<usize> = order.iter().map(|n| r.index(n)).collect();
     assert!(at.windows(2).all(|p| p[0] < p[1]), "{}", r.text());
-    assert_eq!(r.count("T: polite up"), 1, "no respawn on the way down");
+    assert_eq!(r.count("T: old up"), 1, "no respawn on the way down");
 }
 
 #[test]
@@ -778,14 +762,15 @@ fn system_applet_entry_runs_from_the_same_binary() {
 #[test]
 fn system_applet_child_is_named_after_its_applet() {
     // fork + call: the child renames itself, or ps would show `mamori`.
-    let w = World::new("iname");
-    let s = w.script(
-        "comm",
-        "#!/bin/sh\necho T: parent comm $(cat /proc/$PPID/comm)\nexec sleep 1000\n",
+    let (_w, mut r, _) = system_with(
+        "iname",
+        &[(
+            "comm",
+            "#!/bin/sh\necho T: parent comm $(cat /proc/$PPID/comm)\nexec sleep 1000\n",
+        )],
+        "::once:hatimerun -t 100 $T/comm\n",
+        &[],
     );
-    let tab = w.path("inittab");
-    std::fs::write(&tab, format!("::once:hatimerun -t 100 {}\n", s.display())).unwrap();
-    let mut r = Running::start(&w, true, &["-c", tab.to_str().unwrap()], &[]);
     r.wait_line("T: parent comm hatimerun");
     r.signal("-TERM");
     assert_eq!(r.wait_exit().code(), Some(0), "{}", r.text());
