@@ -359,6 +359,33 @@ fn container_dash_g_signals_the_process_group() {
 }
 
 #[test]
+fn container_dash_g_gives_cmd_the_terminal() {
+    // Under a pty (script(1)): with -g, CMD leads a group of its own and
+    // that group must be the terminal's foreground group, or an
+    // interactive shell would stop on SIGTTIN; without -g, CMD stays in
+    // init's group, the foreground one.
+    let w = World::new("itty");
+    let probe = w.script(
+        "probe",
+        "#!/bin/sh\nset -- $(cut -d' ' -f5,8 /proc/$$/stat)\n\
+         [ \"$1\" = $$ ] && g=own || g=inherited\n\
+         [ \"$1\" = \"$2\" ] && t=foreground || t=background\necho T: $g $t\n",
+    );
+    for (group, want) in [("-g", "T: own foreground"), ("", "T: inherited foreground")] {
+        let cmd = format!("{MAMORI} init {group} -- {}", probe.display());
+        let out = Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let text = stdout(&out);
+        let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
+        assert_eq!(lines, [want], "init {group}: {out:?}");
+    }
+}
+
+#[test]
 fn container_sigterm_to_a_plain_command() {
     // sleep does not catch TERM: init passes the death on as 128 + 15.
     let w = World::new("it");
