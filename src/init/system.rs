@@ -192,14 +192,13 @@ impl Init {
     /// Reaps every child that has ended.
     pub fn reap(&mut self) {
         while let Some((pid, exit)) = spawn::reap_any() {
-            let stopping = self.stopping;
+            // Borrows of two fields, no copy: a respawn costs no allocation.
             let Some(entry) = self.table.by_pid(pid) else {
                 continue;
             };
             entry.pid = None;
-            let shown = Ended(exit);
-            let process = entry.line.process.clone();
-            if entry.line.action.respawns() && !stopping {
+            let (shown, process) = (Ended(exit), &entry.line.process);
+            if entry.line.action.respawns() && !self.stopping {
                 say!(self.log, "'{process}' {shown}, respawning");
             } else if !exit.success() {
                 say!(self.log, "'{process}' {shown}");
@@ -209,12 +208,12 @@ impl Init {
 
     /// Starts entry `i` and records its pid; a failed fork is logged.
     fn start(&mut self, i: usize) -> Step<()> {
-        let entry = &self.table.entries[i];
-        let (action, process) = (entry.line.action.name(), entry.line.process.clone());
+        let entry = &mut self.table.entries[i];
+        let (action, process) = (entry.line.action.name(), &entry.line.process);
         say!(self.log, "starting {action} '{process}'");
         match launch::start(&entry.line.tty, &entry.program) {
-            Ok(Ok(pid)) => self.table.entries[i].pid = Some(pid),
-            Ok(Err(e)) => say!(self.log, "can't start '{process}': {e}"),
+            Ok(Ok(pid)) => entry.pid = Some(pid),
+            Ok(Err(e)) => say!(self.log, "can't start '{}': {e}", entry.line.process),
             Err(child) => return Err(child),
         }
         Ok(())
