@@ -45,7 +45,9 @@ pub fn run(opts: Options) -> ExitCode {
         say!(log, "fatal: no command, or a NUL byte in it");
         return ExitCode::from(2);
     };
-    let child = match cmd.inherit_stdin().process_group(opts.group).spawn() {
+    let cmd = cmd.inherit_stdin().process_group(opts.group);
+    let cmd = if opts.group { cmd.take_terminal() } else { cmd };
+    let child = match cmd.spawn() {
         Ok(pid) => pid,
         Err(e) => {
             say!(log, "fatal: can't run '{}': {e}", opts.command.join(" "));

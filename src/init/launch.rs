@@ -82,7 +82,7 @@ pub fn start(tty: &str, program: &Program) -> Result<io::Result<i32>, AppletChil
             if !tty.is_empty()
                 && let Err(e) = pid1::tty_as_stdio(tty)
             {
-                let _ = writeln!(io::stderr(), "init: can't open {tty}: {e}");
+                say_whole(format_args!("init: can't open {tty}: {e}\n"));
                 process::exit_now(127);
             }
             Err(become_program(program))
@@ -95,15 +95,29 @@ pub fn start(tty: &str, program: &Program) -> Result<io::Result<i32>, AppletChil
 /// An exec that fails ends the process with status 127.
 pub fn become_program(program: &Program) -> AppletChild {
     let err = match program {
-        Program::Applet(argv) if !applet_by_exec() => return AppletChild(argv.clone()),
+        Program::Applet(argv) if !applet_by_exec() => {
+            // Without an exec the child would keep init's name in ps and
+            // /proc/PID/comm: `pidof pcheck` would not find it.
+            if let Ok(name) = std::ffi::CString::new(argv[0].as_str()) {
+                process::set_name(&name);
+            }
+            return AppletChild(argv.clone());
+        }
         Program::Applet(argv) => pid1::exec("/proc/self/exe", argv),
         Program::Exec { path, argv } => pid1::exec(path, argv),
     };
     let shown = match program {
         Program::Applet(argv) | Program::Exec { argv, .. } => argv.join(" "),
     };
-    let _ = writeln!(io::stderr(), "init: can't run '{shown}': {err}");
+    say_whole(format_args!("init: can't run '{shown}': {err}\n"));
     process::exit_now(127)
+}
+
+/// Writes one line to stderr (the console) in one write(2): written
+/// piece by piece, as `writeln!` on unbuffered stderr does, it could be
+/// torn by the output of the other processes sharing the console.
+fn say_whole(args: std::fmt::Arguments<'_>) {
+    let _ = io::stderr().write_all(args.to_string().as_bytes());
 }
 
 #[cfg(test)]

@@ -90,7 +90,7 @@ pub fn run(file: Option<String>) -> Step<ExitCode> {
         stopping: false,
         machine,
     };
-    let lines = init.read_inittab(true);
+    let lines = init.read_inittab(true).unwrap_or_default();
     init.table = Table::new(lines);
     init.boot()?;
     crate::sys::mem::trim_startup_pages();
@@ -98,18 +98,33 @@ pub fn run(file: Option<String>) -> Step<ExitCode> {
 }
 
 impl Init {
-    /// The inittab's good lines, each bad line reported; the built-in
-    /// default when the file does not exist (and `at_boot`).
-    fn read_inittab(&mut self, at_boot: bool) -> Vec<Line> {
+    /// The inittab's good lines, each bad line reported. A file that
+    /// cannot be read gives the built-in default at boot (a console shell
+    /// beats a machine running nothing) and `None` on a re-read (the
+    /// entries running stay: a file moved away mid-edit must not stop
+    /// every service).
+    fn read_inittab(&mut self, at_boot: bool) -> Option<Vec<Line>> {
         let text = match std::fs::read_to_string(&self.file) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && at_boot => {
                 say!(self.log, "no {}: using the built-in inittab", self.file);
                 inittab::BUILT_IN.to_string()
             }
+            Err(e) if at_boot => {
+                say!(
+                    self.log,
+                    "can't read {}: {e}; using the built-in inittab",
+                    self.file
+                );
+                inittab::BUILT_IN.to_string()
+            }
             Err(e) => {
-                say!(self.log, "can't read {}: {e}", self.file);
-                return Vec::new();
+                say!(
+                    self.log,
+                    "can't read {}: {e}; keeping the current entries",
+                    self.file
+                );
+                return None;
             }
         };
         let (lines, errors) = inittab::parse(&text);
@@ -119,7 +134,7 @@ impl Init {
                 format_args!("{}:{number}: {error}; line skipped", self.file),
             );
         }
-        lines
+        Some(lines)
     }
 
     /// sysinit entries, then wait entries, each waited for; then once and
@@ -178,14 +193,13 @@ impl Init {
     /// Reaps every child that has ended.
     pub fn reap(&mut self) {
         while let Some((pid, exit)) = spawn::reap_any() {
-            let stopping = self.stopping;
+            // Borrows of two fields, no copy: a respawn costs no allocation.
             let Some(entry) = self.table.by_pid(pid) else {
                 continue;
             };
             entry.pid = None;
-            let shown = Ended(exit);
-            let process = entry.line.process.clone();
-            if entry.line.action.respawns() && !stopping {
+            let (shown, process) = (Ended(exit), &entry.line.process);
+            if entry.line.action.respawns() && !self.stopping {
                 say!(self.log, "'{process}' {shown}, respawning");
             } else if !exit.success() {
                 say!(self.log, "'{process}' {shown}");
@@ -195,12 +209,12 @@ impl Init {
 
     /// Starts entry `i` and records its pid; a failed fork is logged.
     fn start(&mut self, i: usize) -> Step<()> {
-        let entry = &self.table.entries[i];
-        let (action, process) = (entry.line.action.name(), entry.line.process.clone());
+        let entry = &mut self.table.entries[i];
+        let (action, process) = (entry.line.action.name(), &entry.line.process);
         say!(self.log, "starting {action} '{process}'");
         match launch::start(&entry.line.tty, &entry.program) {
-            Ok(Ok(pid)) => self.table.entries[i].pid = Some(pid),
-            Ok(Err(e)) => say!(self.log, "can't start '{process}': {e}"),
+            Ok(Ok(pid)) => entry.pid = Some(pid),
+            Ok(Err(e)) => say!(self.log, "can't start '{}': {e}", entry.line.process),
             Err(child) => return Err(child),
         }
         Ok(())
@@ -281,7 +295,9 @@ impl Init {
             Some(Request::Restart) => self.restart().map(|()| None),
             Some(Request::Reload) => {
                 say!(self.log, "got SIG{name}: re-reading {}", self.file);
-                let lines = self.read_inittab(false);
+                let Some(lines) = self.read_inittab(false) else {
+                    return Ok(None);
+                };
                 for pid in self.table.replace(lines) {
                     say!(self.log, "stopping removed entry (pid {pid})");
                     let _ = signals::kill_group(pid, signals::SIGTERM);
@@ -294,12 +310,24 @@ impl Init {
     }
 
     /// SIGQUIT: stop everything, then execute the `restart` entry in
-    /// place of init. Without one, or when the exec fails, init goes on.
+    /// place of init. Without one, or when its program cannot be run,
+    /// init goes on as it was (checked first: a failed exec in PID 1
+    /// would end init, which panics the kernel).
     fn restart(&mut self) -> Step<()> {
         let Some(&i) = self.table.indexes(Action::Restart).first() else {
             say!(self.log, "got SIGQUIT, but there is no restart entry");
             return Ok(());
         };
+        if let launch::Program::Exec { path, .. } = &self.table.entries[i].program
+            && !pid1::runnable(path)
+        {
+            let process = &self.table.entries[i].line.process;
+            say!(
+                self.log,
+                "got SIGQUIT, but the restart entry '{process}' cannot be run: going on"
+            );
+            return Ok(());
+        }
         say!(self.log, "got SIGQUIT: restarting");
         shutdown::stop_everything(self)?;
         let program = self.table.entries[i].program.clone();
@@ -309,9 +337,9 @@ impl Init {
             self.table.entries[i].line.process
         );
         pid1::reset_signals_in_child();
-        // Only returns to call an applet (or ends init with 127, as a
-        // failed exec does in any child: the kernel would panic, which is
-        // what busybox does too, and the console says why).
+        // Only returns to call an applet (or, should the exec fail after
+        // all, ends init with 127 as a failed exec does in any child; the
+        // console says why).
         Err(launch::become_program(&program))
     }
 

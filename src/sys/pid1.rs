@@ -200,6 +200,23 @@ pub fn same_file(a: &str, b: &str) -> bool {
     }
 }
 
+/// Whether `program` (a path, or a name searched in PATH as execvp does)
+/// is a file this process may execute.
+pub fn runnable(program: &str) -> bool {
+    use rustix::fs::{Access, access};
+    let ok = |p: &str| {
+        access(p, Access::EXEC_OK).is_ok()
+            && rustix::fs::stat(p).is_ok_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFREG)
+    };
+    if program.contains('/') {
+        return ok(program);
+    }
+    let path = std::env::var("PATH").unwrap_or_default();
+    path.split(':')
+        .filter(|d| !d.is_empty())
+        .any(|d| ok(&format!("{d}/{program}")))
+}
+
 /// Blocks until `ms` milliseconds passed (only where no event can be
 /// waited on: the pause between TERM and KILL checks children too).
 pub fn sleep_ms(ms: u64) {

@@ -118,6 +118,22 @@ impl Command {
         self
     }
 
+    /// With [`Command::process_group`]: when stdin is a terminal, the
+    /// child's new group becomes its foreground group (as `tini -g`
+    /// does), so that a shell run that way can read it instead of being
+    /// stopped by SIGTTIN. The child sets it itself, with SIGTTOU still
+    /// blocked by the mask it inherited. Call after `inherit_stdin`.
+    pub fn take_terminal(mut self) -> Command {
+        // SAFETY: isatty on fd 0, and one more action on the file actions
+        // this Command owns.
+        unsafe {
+            if libc::isatty(0) == 1 {
+                libc::posix_spawn_file_actions_addtcsetpgrp_np(&mut *self.actions, 0);
+            }
+        }
+        self
+    }
+
     /// Give the child exactly these `NAME=VALUE` strings as environment;
     /// `None` when one holds a NUL byte.
     pub fn env<'a>(mut self, vars: impl IntoIterator<Item = &'a str>) -> Option<Command> {
