@@ -1,13 +1,19 @@
 //! Link options of the release binary that Cargo.toml cannot express:
-//! the unwind tables dropped (link/no-unwind-tables.ld says why). Only for
-//! the binary of a release build: tests, examples and debug builds keep
-//! them, for unwinding test panics and for backtraces.
+//! the unwind tables dropped (link/no-unwind-tables.ld says why), and
+//! identical functions folded into one (`--icf=all`: nothing in mamori or
+//! std compares function addresses, which Rust does not promise unique;
+//! glibc's address-compared tables are data, which ICF leaves alone) and
+//! strings tail-merged (`-O2`), ~3.5 kB. Only for the binary of a release
+//! build: tests, examples and debug builds keep the tables, for unwinding
+//! test panics and for backtraces.
 fn main() {
     println!("cargo:rerun-if-changed=link/no-unwind-tables.ld");
     println!("cargo:rerun-if-changed=build.rs");
     if std::env::var("PROFILE").as_deref() == Ok("release") {
         let dir = std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
         println!("cargo:rustc-link-arg-bins=-Wl,--no-eh-frame-hdr");
+        println!("cargo:rustc-link-arg-bins=-Wl,--icf=all");
+        println!("cargo:rustc-link-arg-bins=-Wl,-O2");
         println!("cargo:rustc-link-arg-bins=-Wl,-T,{dir}/link/no-unwind-tables.ld");
     }
 }
