@@ -75,7 +75,7 @@ impl Scanner {
             let Some(pid) = parse_pid(entry.file_name().to_bytes()) else {
                 continue;
             };
-            let Some((stat, comm_range)) = read_stat(&self.proc_dir, pid, &mut self.stat_buf)
+            let Some((stat, comm_range, uid)) = read_stat(&self.proc_dir, pid, &mut self.stat_buf)
             else {
                 continue;
             };
@@ -83,9 +83,6 @@ impl Scanner {
                 continue;
             }
             let argv0 = read_argv0(&self.proc_dir, pid, &mut self.cmd_buf);
-            let Some(uid) = read_uid(&self.proc_dir, pid) else {
-                continue;
-            };
             f(&Process {
                 pid,
                 stat,
@@ -99,7 +96,7 @@ impl Scanner {
 
     /// The stat of one process, or `None` when it does not exist.
     pub fn stat(&mut self, pid: i32) -> Option<Stat> {
-        read_stat(&self.proc_dir, pid, &mut self.stat_buf).map(|(s, _)| s)
+        read_stat(&self.proc_dir, pid, &mut self.stat_buf).map(|(s, _, _)| s)
     }
 }
 
@@ -113,7 +110,7 @@ pub fn stat(pid: i32) -> Option<Stat> {
         Mode::empty(),
     )
     .ok()?;
-    read_stat(&proc_dir, pid, &mut buf).map(|(s, _)| s)
+    read_stat(&proc_dir, pid, &mut buf).map(|(s, _, _)| s)
 }
 
 /// Whether the process `pid` that started at `start` is still running.
@@ -133,6 +130,16 @@ fn parse_pid(name: &[u8]) -> Option<i32> {
 }
 
 fn read_file(dir: impl AsFd, pid: i32, leaf: &str, buf: &mut [u8]) -> Option<usize> {
+    read_open_file(dir, pid, leaf, buf).map(|(len, _)| len)
+}
+
+/// Reads `/proc/PID/LEAF` into `buf`, and hands back the still open file.
+fn read_open_file(
+    dir: impl AsFd,
+    pid: i32,
+    leaf: &str,
+    buf: &mut [u8],
+) -> Option<(usize, OwnedFd)> {
     let mut path = heapless::String::<32>::new();
     core::fmt::write(&mut path, format_args!("{pid}/{leaf}")).ok()?;
     let fd = rustix::fs::openat(
@@ -151,26 +158,23 @@ fn read_file(dir: impl AsFd, pid: i32, leaf: &str, buf: &mut [u8]) -> Option<usi
             Err(_) => return None,
         }
     }
-    Some(len)
-}
-
-/// The owner of `/proc/PID` (the process's effective uid).
-fn read_uid(dir: impl AsFd, pid: i32) -> Option<u32> {
-    let mut path = heapless::String::<16>::new();
-    core::fmt::write(&mut path, format_args!("{pid}")).ok()?;
-    let st = rustix::fs::statat(dir, path.as_str(), rustix::fs::AtFlags::empty()).ok()?;
-    Some(st.st_uid)
+    Some((len, fd))
 }
 
 /// Parses `/proc/PID/stat`: `pid (comm) S ppid … starttime(22) …`. The comm
 /// may hold spaces and parentheses, so fields are counted after the last
-/// `)`.
+/// `)`. Also gives the process's owner (its effective uid): the owner of
+/// the file, as of `/proc/PID` itself, read with an `fstat` of the open
+/// file rather than a second path look-up (a scan does this for every
+/// process on the node).
 fn read_stat(
     dir: impl AsFd,
     pid: i32,
     buf: &mut [u8; 1024],
-) -> Option<(Stat, core::ops::Range<usize>)> {
-    let len = read_file(dir, pid, "stat", buf)?;
+) -> Option<(Stat, core::ops::Range<usize>, u32)> {
+    let (len, fd) = read_open_file(dir, pid, "stat", buf)?;
+    let uid = rustix::fs::fstat(&fd).ok()?.st_uid;
+    drop(fd);
     let text = &buf[..len];
     let open = text.iter().position(|&c| c == b'(')?;
     let close = text.iter().rposition(|&c| c == b')')?;
@@ -183,7 +187,7 @@ fn read_stat(
     let ppid = parse_u64(fields.next()?)? as i32;
     // Fields 5..=21 lie between ppid (4) and starttime (22).
     let start = parse_u64(fields.nth(17)?)?;
-    Some((Stat { state, ppid, start }, open + 1..close))
+    Some((Stat { state, ppid, start }, open + 1..close, uid))
 }
 
 fn parse_u64(b: &[u8]) -> Option<u64> {
