@@ -1,5 +1,5 @@
 //! Link options of the release binary that Cargo.toml cannot express:
-//! the unwind tables dropped (link/no-unwind-tables.ld says why), and
+//! the unwind tables dropped (tools/link/no-unwind-tables.ld says why), and
 //! identical functions folded into one (`--icf=all`: nothing in mamori or
 //! std compares function addresses, which Rust does not promise unique;
 //! glibc's address-compared tables are data, which ICF leaves alone) and
@@ -7,13 +7,13 @@
 //! build: tests, examples and debug builds keep the tables, for unwinding
 //! test panics and for backtraces.
 fn main() {
-    println!("cargo:rerun-if-changed=link/no-unwind-tables.ld");
-    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=tools/link/no-unwind-tables.ld");
+    println!("cargo:rerun-if-changed=tools/build.rs");
     if std::env::var("PROFILE").as_deref() == Ok("release") {
         let dir = std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
         println!("cargo:rustc-link-arg-bins=-Wl,--no-eh-frame-hdr");
         println!("cargo:rustc-link-arg-bins=-Wl,--icf=all");
         println!("cargo:rustc-link-arg-bins=-Wl,-O2");
-        println!("cargo:rustc-link-arg-bins=-Wl,-T,{dir}/link/no-unwind-tables.ld");
+        println!("cargo:rustc-link-arg-bins=-Wl,-T,{dir}/tools/link/no-unwind-tables.ld");
     }
 }
