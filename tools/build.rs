@@ -3,17 +3,22 @@
 //! identical functions folded into one (`--icf=all`: nothing in mamori or
 //! std compares function addresses, which Rust does not promise unique;
 //! glibc's address-compared tables are data, which ICF leaves alone) and
-//! strings tail-merged (`-O2`), ~3.5 kB. Only for the binary of a release
+//! strings tail-merged (`-O2`), ~3.5 kB; and the steady loops' code placed
+//! first and together (tools/link/hot-text.ld, made by tools/hot-text), so
+//! that after the start-up trim few text pages stay resident. Only for the
+//! binary of a release
 //! build: tests, examples and debug builds keep the tables, for unwinding
 //! test panics and for backtraces.
 fn main() {
     println!("cargo:rerun-if-changed=tools/link/no-unwind-tables.ld");
     println!("cargo:rerun-if-changed=tools/build.rs");
+    println!("cargo:rerun-if-changed=tools/link/hot-text.ld");
     if std::env::var("PROFILE").as_deref() == Ok("release") {
         let dir = std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
         println!("cargo:rustc-link-arg-bins=-Wl,--no-eh-frame-hdr");
         println!("cargo:rustc-link-arg-bins=-Wl,--icf=all");
         println!("cargo:rustc-link-arg-bins=-Wl,-O2");
         println!("cargo:rustc-link-arg-bins=-Wl,-T,{dir}/tools/link/no-unwind-tables.ld");
+        println!("cargo:rustc-link-arg-bins=-Wl,-T,{dir}/tools/link/hot-text.ld");
     }
 }
