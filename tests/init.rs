@@ -23,6 +23,8 @@ use std::time::{Duration, Instant};
 use common::*;
 
 const LIMIT: Duration = Duration::from_secs(20);
+/// `Running::init_pid` of an init that ended before it was seen.
+const GONE: i32 = i32::MAX;
 
 /// Records every signal it gets (one number a line in FILE, after a
 /// `ready PPID PID` line) until SIGTERM, then exits 0. Signals are blocked and
@@ -92,11 +94,17 @@ impl Running {
             }
         });
         let pid = child.id() as i32;
+        let mut child = child;
         let init_pid = if ns {
+            // A CMD that exits at once may take init and unshare with it
+            // before init is ever seen: then there is no pid to signal.
             wait_until(LIMIT, || {
                 let kids =
                     std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).ok()?;
-                kids.split_whitespace().next()?.parse().ok()
+                match kids.split_whitespace().next() {
+                    Some(k) => k.parse().ok(),
+                    None => child.try_wait().ok().flatten().map(|_| GONE),
+                }
             })
             .expect("unshare did not start init")
         } else {
@@ -110,6 +118,7 @@ impl Running {
     }
 
     fn signal(&self, sig: &str) {
+        assert_ne!(self.init_pid, GONE, "init already ended: nothing to signal");
         kill(self.init_pid, sig);
     }
 
