@@ -58,28 +58,11 @@ pub fn trim_startup_pages() -> usize {
         }
     }
     if let Some(lo) = stack {
-        STACK_LOW.store(lo, core::sync::atomic::Ordering::Relaxed);
         trimmed += trim_stack_below_here(lo);
     }
     // SAFETY: plain libc call; glibc returns free heap pages to the kernel.
     unsafe { libc::malloc_trim(0) };
     trimmed
-}
-
-/// The start of the stack mapping, as the trim found it (0: not trimmed).
-static STACK_LOW: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
-
-/// Gives back the stack pages below the caller, for a loop whose step
-/// runs deep and wide (an SMB check: a 64 kB receive buffer and the
-/// session's buffers, zeroed on the stack at each check) and then waits:
-/// without it those ~80 kB stay resident between checks. The next step
-/// faults them in zeroed, about 20 minor faults. Nothing before the
-/// start-up trim, which records where the stack mapping starts.
-pub fn release_stack() {
-    let lo = STACK_LOW.load(core::sync::atomic::Ordering::Relaxed);
-    if lo != 0 {
-        trim_stack_below_here(lo);
-    }
 }
 
 /// Drops the stack pages below this function's frame, down to `lo`, the
