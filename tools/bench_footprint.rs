@@ -179,12 +179,7 @@ impl Run {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let list = String::from_utf8_lossy(&pmfadm(&["-l", "fp"]).stdout).into_owned();
-        let sup: i32 = list
-            .lines()
-            .find_map(|l| l.trim().strip_prefix("supervisor: "))
-            .and_then(|v| v.parse().ok())
-            .expect("supervisor pid");
+        let sup = supervisor_pid(&pmfadm(&["-l", "fp"]));
         let find = || child_with(sup, &file_s);
         wait_until(Duration::from_secs(5), find).expect("service did not start");
         let mut early = (0, 0);

@@ -107,12 +107,7 @@ fn main() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let list = String::from_utf8_lossy(&pmfadm(&["-l", "bench"]).stdout).into_owned();
-    let sup: i32 = list
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("supervisor: "))
-        .and_then(|v| v.parse().ok())
-        .expect("supervisor pid");
+    let sup = supervisor_pid(&pmfadm(&["-l", "bench"]));
     let find = || child_with(sup, &file_s);
     wait_until(Duration::from_secs(5), find).expect("stamp did not start");
     std::thread::sleep(Duration::from_millis(200));

@@ -213,3 +213,13 @@ pub fn floor(dir: &Path, stamp: &Path, kills: usize, daemon: bool) -> Vec<f64> {
     while mamori::sys::spawn::reap_any().is_some() {}
     out
 }
+
+/// The supervisor's pid in `pmfadm -l TAG` output (its `supervisor: PID`
+/// line).
+pub fn supervisor_pid(list: &std::process::Output) -> i32 {
+    String::from_utf8_lossy(&list.stdout)
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("supervisor: "))
+        .and_then(|v| v.parse().ok())
+        .expect("supervisor pid")
+}
