@@ -32,7 +32,8 @@ pub struct LocalTime {
 /// /usr/share/zoneinfo; else a POSIX TZ string), through
 /// `wire::tzif` rather than glibc's `localtime_r` (see there why). UTC
 /// when none of them is understood, as glibc. Allocation-free: the zone
-/// file is read into a stack buffer at each call (a syslog line, a dump).
+/// file is read into a stack buffer, and the offset kept (see
+/// [`utc_offset`]).
 pub fn local(t: i64) -> LocalTime {
     let s = t + utc_offset(t);
     let days = s.div_euclid(86_400);
@@ -50,32 +51,76 @@ pub fn local(t: i64) -> LocalTime {
     }
 }
 
-/// Seconds east of UTC at `t` (see [`local`]).
+/// The last offset found: the TZ it was found for, the instants it holds
+/// for, and when the zone was read.
+struct Kept {
+    tz: heapless::Vec<u8, 128>,
+    span: crate::wire::tzif::Span,
+    read_at: i64,
+}
+
+/// The zone is read again after this many seconds even while the kept
+/// offset holds, so a node whose /etc/localtime is replaced logs in the
+/// new zone within a minute (glibc's localtime_r never reads it again).
+const REREAD_SECS: i64 = 60;
+
+static KEPT: std::sync::Mutex<Option<Kept>> = std::sync::Mutex::new(None);
+
+/// Seconds east of UTC at `t` (see [`local`]). Kept between calls: the
+/// zone file's open, reads and parse came before every syslog line, two of
+/// them before each restart pcheck makes (issue 15: kill → restart
+/// latency).
 fn utc_offset(t: i64) -> i64 {
-    use crate::wire::tzif;
     // SAFETY: getenv returns NULL or a NUL-terminated string of the
     // environment, read here before anything in this single-threaded
     // process can change it.
     let tz = unsafe { libc::getenv(c"TZ".as_ptr()) };
-    let spec: &[u8] = if tz.is_null() {
-        b"/etc/localtime"
-    } else {
+    let tz: Option<&[u8]> =
         // SAFETY: non-NULL: a C string (above).
-        unsafe { core::ffi::CStr::from_ptr(tz) }.to_bytes()
+        (!tz.is_null()).then(|| unsafe { core::ffi::CStr::from_ptr(tz) }.to_bytes());
+    // Unset and set are different keys: a NUL cannot be in a TZ value.
+    let key = tz.unwrap_or(b"\0");
+    let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(k) = kept.as_ref()
+        && k.tz == key
+        && k.span.from <= t
+        && t < k.span.until
+        && k.read_at <= t
+        && t - k.read_at < REREAD_SECS
+    {
+        return k.span.offset.into();
+    }
+    let span = zone_span(tz.unwrap_or(b"/etc/localtime"), t);
+    // A TZ too long to keep is read at each call, as before.
+    *kept = heapless::Vec::from_slice(key).ok().map(|tz| Kept {
+        tz,
+        span,
+        read_at: t,
+    });
+    span.offset.into()
+}
+
+/// The offset at `t` by the TZ value `spec` (see [`local`]), and its span.
+fn zone_span(spec: &[u8], t: i64) -> crate::wire::tzif::Span {
+    use crate::wire::tzif;
+    let utc = tzif::Span {
+        offset: 0,
+        from: i64::MIN,
+        until: i64::MAX,
     };
     if spec.is_empty() {
-        return 0;
+        return utc;
     }
     let spec = spec.strip_prefix(b":").unwrap_or(spec);
     let mut buf = [0u8; 8192];
     if let Some(n) = read_zone(spec, &mut buf)
-        && let Ok(off) = tzif::offset_at(&buf[..n], t)
+        && let Ok(span) = tzif::span_at(&buf[..n], t)
     {
-        return off.into();
+        return span;
     }
     tzif::Rule::parse(spec)
-        .and_then(|r| r.offset_at(t))
-        .map_or(0, i64::from)
+        .and_then(|r| r.span_at(t))
+        .unwrap_or(utc)
 }
 
 /// Reads the zone file `spec` names into `buf`; `None` when there is none
@@ -227,6 +272,33 @@ mod test {
                 assert_eq!(ours.wday as i32, tm.tm_wday);
             }
         }
+        // The offset is kept while it holds, and the zone read again after
+        // REREAD_SECS: a replaced zone file shows within a minute.
+        let (Ok(paris), Ok(tokyo)) = (
+            std::fs::read("/usr/share/zoneinfo/Europe/Paris"),
+            std::fs::read("/usr/share/zoneinfo/Asia/Tokyo"),
+        ) else {
+            panic!("tzdata (Europe/Paris, Asia/Tokyo) is needed");
+        };
+        let dir = std::env::temp_dir().join(format!("mamori-clock-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let zone = dir.join("localtime");
+        std::fs::write(&zone, &paris).unwrap();
+        // SAFETY: as above.
+        unsafe { std::env::set_var("TZ", &zone) };
+        let t = 1_720_000_000;
+        assert_eq!(local(t).hour, 11);
+        std::fs::write(&zone, &tokyo).unwrap();
+        assert_eq!(local(t + 30).hour, 11, "kept for a minute");
+        assert_eq!(local(t + REREAD_SECS).hour, 18, "read again");
+        // Across a transition the kept offset is not used: the new one is
+        // found at once.
+        std::fs::write(&zone, &paris).unwrap();
+        assert_eq!(local(1_729_990_790).hour, 2);
+        assert_eq!(local(1_729_990_800).hour, 2, "CEST ended at 01:00 UTC");
+        assert_eq!(local(1_729_990_799).hour, 2);
+        assert_eq!(local(1_729_990_799).min, 59);
+        std::fs::remove_dir_all(&dir).unwrap();
         // SAFETY: as above.
         unsafe { std::env::set_var("TZ", "UTC0") };
     }

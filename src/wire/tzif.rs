@@ -92,11 +92,32 @@ impl Header {
     }
 }
 
+/// A UTC offset and the instants it holds for: no transition of the zone
+/// falls in `[from, until)` (seconds since the epoch; `i64::MIN`/`MAX`
+/// for none before/after). RFC 8536 §3.2 (transitions), §3.3 (footer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    /// Seconds east of UTC.
+    pub offset: i32,
+    /// The last transition at or before the instant asked for.
+    pub from: i64,
+    /// The first transition after it.
+    pub until: i64,
+}
+
 /// The UTC offset (seconds east) in force at `t` (seconds since the
-/// epoch) by the TZif file `file` (RFC 8536 §3.2, §3.3): the type of the
-/// last transition at or before `t`, type 0 before the first one, and the
-/// footer's TZ string after the last one when the file has a footer.
+/// epoch) by the TZif file `file` (RFC 8536 §3.2, §3.3): see [`span_at`].
 pub fn offset_at(file: &[u8], t: i64) -> Result<i32, Error> {
+    span_at(file, t).map(|s| s.offset)
+}
+
+/// The offset in force at `t` by the TZif file `file`, and how long it
+/// holds (RFC 8536 §3.2, §3.3): the type of the last transition at or
+/// before `t`, type 0 before the first one, and the footer's TZ string
+/// after the last one when the file has a footer. A file whose
+/// transitions are out of order (§3.2 forbids it) may give a span that
+/// does not hold `t`.
+pub fn span_at(file: &[u8], t: i64) -> Result<Span, Error> {
     let v1 = Header::parse(file)?;
     let v1_end = field::HEADER_LEN.saturating_add(v1.data_len(4));
     let (h, data, time_size, footer) = if v1.version >= b'2' {
@@ -132,10 +153,15 @@ pub fn offset_at(file: &[u8], t: i64) -> Result<i32, Error> {
             hi = mid;
         }
     }
+    let from = if lo == 0 { i64::MIN } else { time(lo - 1) };
     if lo == h.timecnt
         && let Some(tz) = footer.filter(|f| !f.is_empty())
     {
-        return Rule::parse(tz)?.offset_at(t);
+        let rule = Rule::parse(tz)?.span_at(t)?;
+        return Ok(Span {
+            from: rule.from.max(from),
+            ..rule
+        });
     }
     let ty = if lo == 0 {
         0
@@ -143,7 +169,11 @@ pub fn offset_at(file: &[u8], t: i64) -> Result<i32, Error> {
         usize::from(indexes[lo - 1])
     };
     let info = types.get(ty * 6..ty * 6 + 6).ok_or(Error::BadType)?;
-    Ok(i32::from_be_bytes([info[0], info[1], info[2], info[3]]))
+    Ok(Span {
+        offset: i32::from_be_bytes([info[0], info[1], info[2], info[3]]),
+        from,
+        until: if lo < h.timecnt { time(lo) } else { i64::MAX },
+    })
 }
 
 /// The footer's TZ string: between a newline and the next (§3.3).
@@ -305,22 +335,54 @@ impl Rule {
 
     /// The offset in force at `t`.
     pub fn offset_at(&self, t: i64) -> Result<i32, Error> {
+        self.span_at(t).map(|s| s.offset)
+    }
+
+    /// The offset in force at `t`, and how long it holds: at most the
+    /// calendar year of `t` (in standard time), whose two changes bound it.
+    pub fn span_at(&self, t: i64) -> Result<Span, Error> {
         let Some((dst, start, start_time, end, end_time)) = self.dst else {
-            return Ok(self.std);
+            return Ok(Span {
+                offset: self.std,
+                from: i64::MIN,
+                until: i64::MAX,
+            });
         };
         // Years past ±35,000 have no meaning here; the bound keeps the
-        // arithmetic far from overflow.
-        let t = t.clamp(-(1 << 40), 1 << 40);
-        let (year, _, _) = civil_from_days((t + i64::from(self.std)).div_euclid(86_400));
+        // arithmetic far from overflow (and such a span holds `t` alone).
+        const FAR: i64 = 1 << 40;
+        let c = t.clamp(-FAR, FAR);
+        let std = i64::from(self.std);
+        let (year, _, _) = civil_from_days((c + std).div_euclid(86_400));
         // Start is given in standard time, end in daylight saving time.
-        let on = day_of(year, start) * 86_400 + i64::from(start_time) - i64::from(self.std);
+        let on = day_of(year, start) * 86_400 + i64::from(start_time) - std;
         let off = day_of(year, end) * 86_400 + i64::from(end_time) - i64::from(dst);
         let in_dst = if on < off {
-            on <= t && t < off
+            on <= c && c < off
         } else {
-            !(off <= t && t < on)
+            !(off <= c && c < on)
         };
-        Ok(if in_dst { dst } else { self.std })
+        if c != t {
+            return Ok(Span {
+                offset: if in_dst { dst } else { self.std },
+                from: t,
+                until: t.saturating_add(1),
+            });
+        }
+        // Within the year only `on` and `off` change the answer.
+        let year_start = days_from_civil(year, 1, 1) * 86_400 - std;
+        let next_year = days_from_civil(year + 1, 1, 1) * 86_400 - std;
+        let edges = [year_start, on, off, next_year];
+        Ok(Span {
+            offset: if in_dst { dst } else { self.std },
+            from: edges.iter().copied().filter(|&e| e <= t).max().unwrap_or(t),
+            until: edges
+                .iter()
+                .copied()
+                .filter(|&e| e > t)
+                .min()
+                .unwrap_or(i64::MAX),
+        })
     }
 }
 
@@ -458,6 +520,51 @@ mod test {
             assert_eq!(offset_at(&utc, SUMMER_2024), Ok(0));
         }
         assert_eq!(offset_at(b"TZjf2", 0), Err(Error::BadMagic));
+    }
+
+    /// Every span holds its instant, and its offset holds from its first
+    /// second to its last (sampled between): a cache of a span (sys::clock)
+    /// is never wrong.
+    #[test]
+    fn spans_hold() {
+        let paris = Rule::parse(b"CET-1CEST,M3.5.0,M10.5.0/3").unwrap();
+        let summer = paris.span_at(SUMMER_2024).unwrap();
+        assert_eq!((summer.from, summer.until), (1_711_846_800, 1_729_990_800));
+        let check = |at: &dyn Fn(i64) -> Span, what: &str| {
+            for i in 0..4000 {
+                let t = -2_200_000_000 + i * 1_590_001;
+                let s = at(t);
+                assert!(s.from <= t && t < s.until, "{what} t={t} {s:?}");
+                let last = s.until.saturating_sub(1).min(t + 400 * 86_400 * 365);
+                let first = s.from.max(t - 400 * 86_400 * 365);
+                for k in 0..=16 {
+                    let u = first + (last - first) / 16 * k;
+                    assert_eq!(at(u).offset, s.offset, "{what} t={t} u={u} {s:?}");
+                }
+            }
+        };
+        for rule in [
+            "CET-1CEST,M3.5.0,M10.5.0/3",
+            "AEST-10AEDT,M10.1.0,M4.1.0/3",
+            "<-03>3<-02>,M3.5.0/-2,M10.5.0/-1",
+            "<+1030>-10:30<+11>-11,M10.1.0,M4.1.0",
+            "EST5EDT",
+            "UTC0",
+        ] {
+            let r = Rule::parse(rule.as_bytes()).unwrap();
+            check(&|t| r.span_at(t).unwrap(), rule);
+        }
+        for name in [
+            "Europe/Paris",
+            "Australia/Lord_Howe",
+            "Africa/Casablanca",
+            "America/Nuuk",
+            "Etc/UTC",
+        ] {
+            if let Some(z) = zone(name) {
+                check(&|t| span_at(&z, t).unwrap(), name);
+            }
+        }
     }
 
     #[test]
