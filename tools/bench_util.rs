@@ -113,6 +113,24 @@ pub fn cpu_ns(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// Page faults taken so far: (minor, major) (/proc/PID/stat fields 10, 12).
+pub fn faults(pid: u32) -> (u64, u64) {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let f: Vec<u64> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| {
+            rest.split_whitespace()
+                .map(|v| v.parse().unwrap_or(0))
+                .collect()
+        })
+        .unwrap_or_default();
+    // After the name: state is field 3, minflt 10, majflt 12.
+    (
+        f.get(10 - 3).copied().unwrap_or(0),
+        f.get(12 - 3).copied().unwrap_or(0),
+    )
+}
+
 pub fn median(v: &[f64]) -> f64 {
     let mut v = v.to_vec();
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
@@ -127,6 +145,26 @@ pub fn max(v: &[f64]) -> f64 {
     v.iter().cloned().fold(f64::NAN, f64::max)
 }
 
+/// Kills the live service once (`find` gives its pid): (kill → new stamp
+/// in ms, the kill's CLOCK_MONOTONIC ns), or None, with a line naming
+/// kill `what`, when it is not found or not restarted within 10 s.
+pub fn kill_once(file: &Path, find: &dyn Fn() -> Option<i32>, what: &str) -> Option<(f64, u128)> {
+    let Some(pid) = wait_until(Duration::from_secs(10), find) else {
+        eprintln!("  service not found before kill {what}");
+        return None;
+    };
+    let before = stamps(file).len();
+    let t0 = mono_ns();
+    mamori::sys::signals::kill(pid, mamori::sys::signals::SIGKILL).unwrap();
+    let Some(stamp) = wait_until(Duration::from_secs(10), || {
+        stamps(file).get(before).copied()
+    }) else {
+        eprintln!("  no restart after kill {what}");
+        return None;
+    };
+    Some(((stamp.saturating_sub(t0)) as f64 / 1e6, t0))
+}
+
 /// Kills the service `kills` times; returns kill → new stamp latencies in
 /// ms. `find` gives the live service pid; `settle(i, t0)` runs after each
 /// restart.
@@ -138,20 +176,10 @@ pub fn kill_loop(
 ) -> Vec<f64> {
     let mut out = Vec::new();
     for i in 0..kills {
-        let Some(pid) = wait_until(Duration::from_secs(10), find) else {
-            eprintln!("  service not found before kill {i}");
+        let Some((ms, t0)) = kill_once(file, find, &i.to_string()) else {
             break;
         };
-        let before = stamps(file).len();
-        let t0 = mono_ns();
-        mamori::sys::signals::kill(pid, mamori::sys::signals::SIGKILL).unwrap();
-        let Some(stamp) = wait_until(Duration::from_secs(10), || {
-            stamps(file).get(before).copied()
-        }) else {
-            eprintln!("  no restart after kill {i}");
-            break;
-        };
-        out.push((stamp.saturating_sub(t0)) as f64 / 1e6);
+        out.push(ms);
         settle(i, t0);
     }
     out
