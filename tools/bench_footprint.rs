@@ -19,7 +19,9 @@
 //! next to this example), BENCH_RESTARTS (100), BENCH_CHECKS (10000),
 //! BENCH_MODES (`warm,cold`), BENCH_STAMP (tools/stamp.c, built),
 //! FOOTPRINT_MAX_RSS_KB / FOOTPRINT_MAX_BYTES: with either set, exit 1
-//! when a steady RSS or a binary size is above it.
+//! when a steady RSS or a binary size is above it. BENCH_SMAPS=1 shows
+//! each mapping's Rss, BENCH_PAGES=1 the pages that came or went between
+//! the early and the steady measurement (stderr).
 
 #[path = "bench_util.rs"]
 mod bench_util;
@@ -44,6 +46,84 @@ struct Row {
     early: (u64, u64),
     steady: (u64, u64),
     count: usize,
+}
+
+/// A process's RSS and PSS (kB) and, with BENCH_PAGES=1, its resident
+/// pages.
+#[derive(Default)]
+struct Snap {
+    kb: (u64, u64),
+    pages: Vec<(u64, String)>,
+}
+
+fn snap(pid: u32) -> Snap {
+    let kb = rss_pss(pid);
+    mappings(pid);
+    let pages = if std::env::var_os("BENCH_PAGES").is_some() {
+        resident_pages(pid)
+    } else {
+        Vec::new()
+    };
+    Snap { kb, pages }
+}
+
+/// Every resident page of `pid` (its address, and its mapping's
+/// permissions and name), from /proc/PID/maps and /proc/PID/pagemap
+/// (bit 63: present). Reading them faults nothing in the process.
+fn resident_pages(pid: u32) -> Vec<(u64, String)> {
+    use std::io::{Read, Seek, SeekFrom};
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default();
+    let Ok(mut pm) = std::fs::File::open(format!("/proc/{pid}/pagemap")) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for l in maps.lines() {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        let Some((a, b)) = f.first().and_then(|r| r.split_once('-')) else {
+            continue;
+        };
+        let (Ok(start), Ok(end)) = (u64::from_str_radix(a, 16), u64::from_str_radix(b, 16)) else {
+            continue;
+        };
+        let name = format!(
+            "{} {}",
+            f.get(1).unwrap_or(&""),
+            f.get(5).unwrap_or(&"[anon]")
+        );
+        let n = ((end - start) / 4096) as usize;
+        let mut buf = vec![0u8; n * 8];
+        if pm.seek(SeekFrom::Start(start / 4096 * 8)).is_err() || pm.read_exact(&mut buf).is_err() {
+            continue;
+        }
+        for (i, e) in buf.chunks_exact(8).enumerate() {
+            if u64::from_le_bytes(e.try_into().unwrap()) >> 63 == 1 {
+                out.push((start + i as u64 * 4096, name.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// With BENCH_PAGES=1, the pages resident at `steady` but not at `early`
+/// and the other way round (stderr): what a growth is made of. The
+/// binary's are resolved with `addr2line -f -e` on a build that keeps
+/// its symbols (the layout is the same: tools/hot-text builds one).
+fn page_changes(early: &Snap, steady: &Snap) {
+    if steady.pages.is_empty() {
+        return;
+    }
+    eprintln!(
+        "    resident pages {} → {}",
+        early.pages.len(),
+        steady.pages.len()
+    );
+    for (sign, a, b) in [("+", steady, early), ("-", early, steady)] {
+        for (addr, name) in &a.pages {
+            if !b.pages.iter().any(|(x, _)| x == addr) {
+                eprintln!("    {sign} {addr:#x} {name}");
+            }
+        }
+    }
 }
 
 struct Run {
@@ -127,22 +207,20 @@ impl Run {
             .unwrap();
         let find = || pid_with(&format!("{file_s} daemon"));
         std::thread::sleep(Duration::from_millis(300));
-        let mut early = (0, 0);
+        let mut early = Snap::default();
         let pid = pc.id();
         let lat = kill_loop(&file, self.restarts, &find, &mut |i, _| {
             std::thread::sleep(Duration::from_millis(20));
             if i + 1 == 10 {
-                early = rss_pss(pid);
+                early = snap(pid);
             }
         });
         std::thread::sleep(Duration::from_millis(200));
-        let steady = rss_pss(pid);
+        let steady = snap(pid);
         let _ = mamori::sys::signals::kill(pid as i32, mamori::sys::signals::SIGTERM);
         let _ = pc.wait();
         kill_all_with(&file_s);
-        let _ = Command::new("ipcrm")
-            .args(["-M", &key, "-S", &key])
-            .status();
+        remove_ipc(&key);
         self.push(build, mode, "pcheck, 1 PENT", early, steady, lat.len());
         if mode == "warm" {
             self.cost(build, "pcheck kill → restart, median ms", median(&lat));
@@ -182,19 +260,17 @@ impl Run {
         let sup = supervisor_pid(&pmfadm(&["-l", "fp"]));
         let find = || child_with(sup, &file_s);
         wait_until(Duration::from_secs(5), find).expect("service did not start");
-        let mut early = (0, 0);
+        let mut early = Snap::default();
         let lat = kill_loop(&file, self.restarts, &find, &mut |i, _| {
             std::thread::sleep(Duration::from_millis(10));
             if i + 1 == 10 {
-                early = rss_pss(sup as u32);
+                early = snap(sup as u32);
             }
         });
         std::thread::sleep(Duration::from_millis(200));
-        let steady = rss_pss(sup as u32);
+        let steady = snap(sup as u32);
         let _ = pmfadm(&["-s", "fp", "-w", "2", "KILL"]);
-        let _ = Command::new("ipcrm")
-            .args(["-M", &key, "-S", &key])
-            .status();
+        remove_ipc(&key);
         self.push(build, mode, "pmfadm supervisor", early, steady, lat.len());
         if mode == "warm" {
             self.cost(build, "pmfadm kill → restart, median ms", median(&lat));
@@ -262,8 +338,7 @@ impl Run {
                 }
                 last = now;
             }
-            let m = rss_pss(pid);
-            mappings(pid);
+            let m = snap(pid);
             assert!(cmd(&["-continue"]).status().unwrap().success());
             m
         };
@@ -275,9 +350,7 @@ impl Run {
         let steady = idle();
         assert!(cmd(&["-stop", "10"]).status().unwrap().success());
         let _ = child.wait();
-        let _ = Command::new("ipcrm")
-            .args(["-M", &key, "-S", &key])
-            .status();
+        remove_ipc(&key);
         self.push(build, mode, what, early, steady, c1 as usize);
         if mode == "warm" && c1 > c0 {
             let per = (cpu1 - cpu0) as f64 / 1e6 / f64::from(c1 - c0);
@@ -317,15 +390,15 @@ impl Run {
         let file = PathBuf::from(&files[0]);
         let find = || child_with(init, &files[0]);
         wait_until(Duration::from_secs(5), find).expect("respawn entry did not start");
-        let mut early = (0, 0);
+        let mut early = Snap::default();
         let done = kill_loop(&file, self.restarts, &find, &mut |i, _| {
             std::thread::sleep(Duration::from_millis(20));
             if i + 1 == 10 {
-                early = rss_pss(init as u32);
+                early = snap(init as u32);
             }
         });
         std::thread::sleep(Duration::from_millis(500));
-        let steady = rss_pss(init as u32);
+        let steady = snap(init as u32);
         let _ = ns.kill();
         let _ = mamori::sys::signals::kill(init, mamori::sys::signals::SIGKILL);
         let _ = ns.wait();
@@ -347,11 +420,16 @@ impl Run {
         build: &str,
         mode: &'static str,
         what: &str,
-        early: (u64, u64),
-        steady: (u64, u64),
+        early: Snap,
+        steady: Snap,
         count: usize,
     ) {
-        eprintln!("  {build} {mode} {what}: {early:?} → {steady:?} after {count}");
+        eprintln!(
+            "  {build} {mode} {what}: {:?} → {:?} after {count}",
+            early.kb, steady.kb
+        );
+        page_changes(&early, &steady);
+        let (early, steady) = (early.kb, steady.kb);
         self.rows.push(Row {
             build: build.into(),
             mode,

@@ -117,9 +117,7 @@ fn main() {
     });
     let (rss1, pss1) = rss_pss(sup as u32);
     let _ = pmfadm(&["-s", "bench", "-w", "2", "KILL"]);
-    let _ = Command::new("ipcrm")
-        .args(["-M", &key, "-S", &key])
-        .status();
+    remove_ipc(&key);
 
     let fl = floor(&dir, &stamp, kills, false);
     let mut rows = vec![Row {

@@ -187,10 +187,7 @@ fn main() {
         let _ = mamori::sys::signals::kill(c.id() as i32, mamori::sys::signals::SIGTERM);
         let _ = c.wait();
         kill_all_with(&b.file_s());
-        let _ = Command::new("ipcrm")
-            .args(["-M", &key, "-S", &key])
-            .stderr(Stdio::null())
-            .status();
+        remove_ipc(&key);
         let _ = std::fs::remove_file(&b.file);
     }
 
@@ -238,10 +235,7 @@ fn main() {
     for (i, b) in builds.iter().enumerate() {
         let _ = pmfadm(b, i, &["-s", "ab", "-w", "2", "KILL"]);
         let key = format!("0x6dac{:02x}{:02x}", std::process::id() & 0xff, i);
-        let _ = Command::new("ipcrm")
-            .args(["-M", &key, "-S", &key])
-            .stderr(Stdio::null())
-            .status();
+        remove_ipc(&key);
     }
     let _ = std::fs::remove_dir_all(&root);
 }

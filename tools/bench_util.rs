@@ -105,6 +105,15 @@ pub fn rss_pss(pid: u32) -> (u64, u64) {
     (get("Rss:"), get("Pss:"))
 }
 
+/// Removes the SysV segment and semaphore of `key` (`0x…`), if any are
+/// left: a clean exit has removed them already, so no word when none is.
+pub fn remove_ipc(key: &str) {
+    let _ = std::process::Command::new("ipcrm")
+        .args(["-M", key, "-S", key])
+        .stderr(std::process::Stdio::null())
+        .status();
+}
+
 /// CPU time on a CPU, ns (/proc/PID/schedstat, first field).
 pub fn cpu_ns(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/schedstat"))
