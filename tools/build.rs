@@ -5,7 +5,13 @@
 //! glibc's address-compared tables are data, which ICF leaves alone) and
 //! strings tail-merged (`-O2`), ~3.5 kB; and the steady loops' code placed
 //! first and together (tools/link/hot-text.ld, made by tools/hot-text), so
-//! that after the start-up trim few text pages stay resident. Only for the
+//! that after the start-up trim few text pages stay resident; and each
+//! segment's addresses congruent to its file offsets modulo 64 kB
+//! (`-z max-page-size=65536`), so that the page cache's large folios of
+//! the binary (a freshly written copy on ext4 sits in 64 kB ones) line up
+//! with its mappings instead of straddling two windows: −44 to −60 kB
+//! of steady RSS per command on a fresh copy, −20 to +4 kB after
+//! `drop_caches` (tools/bench-footprint), at no size cost. Only for the
 //! binary of a release
 //! build: tests, examples and debug builds keep the tables, for unwinding
 //! test panics and for backtraces.
@@ -18,6 +24,7 @@ fn main() {
         println!("cargo:rustc-link-arg-bins=-Wl,--no-eh-frame-hdr");
         println!("cargo:rustc-link-arg-bins=-Wl,--icf=all");
         println!("cargo:rustc-link-arg-bins=-Wl,-O2");
+        println!("cargo:rustc-link-arg-bins=-Wl,-z,max-page-size=65536");
         println!("cargo:rustc-link-arg-bins=-Wl,-T,{dir}/tools/link/no-unwind-tables.ld");
         println!("cargo:rustc-link-arg-bins=-Wl,-T,{dir}/tools/link/hot-text.ld");
     }
