@@ -83,15 +83,12 @@ fn main() {
             // placement (stack, mappings, CPU) moves its CPU per check by
             // up to ±20 % for its whole life, the same binary against
             // itself included; one pair of processes decides nothing.
-            let mut order = [0, 1];
-            if round % 2 == 1 {
-                order.reverse();
-            }
-            let mut mons: Vec<Option<Monitor>> = vec![None, None];
-            for i in order {
-                mons[i] = Some(Monitor::start(&bins[i], i, &args));
-            }
-            let mons: Vec<Monitor> = mons.into_iter().map(Option::unwrap).collect();
+            let first = round % 2;
+            let mut mons: Vec<Monitor> = [first, 1 - first]
+                .into_iter()
+                .map(|i| Monitor::start(&bins[i], i, &args))
+                .collect();
+            mons.sort_by_key(|m| m.key);
             std::thread::sleep(Duration::from_secs(1));
             let a: Vec<_> = mons.iter().map(Monitor::counts).collect();
             std::thread::sleep(Duration::from_secs(5));
@@ -113,13 +110,11 @@ fn main() {
             );
             ratios.push(per[1] / per[0]);
         }
-        let mut sorted = ratios.clone();
-        sorted.sort_by(|x, y| x.partial_cmp(y).unwrap());
         println!(
             "{label}: new/base median {:.2} over {rounds} rounds (min {:.2}, max {:.2})",
             median(&ratios),
-            sorted[0],
-            sorted[sorted.len() - 1]
+            ratios.iter().copied().fold(f64::INFINITY, f64::min),
+            max(&ratios)
         );
     }
 }
