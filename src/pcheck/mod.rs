@@ -65,6 +65,10 @@ struct Watched {
     start: u64,
     /// `None` in /proc fallback mode.
     pidfd: Option<OwnedFd>,
+    /// Its "Up" line has been logged. The line waits until the table
+    /// holds the pid: an administrator who reads "Up" in the log and
+    /// runs `padmin -c show pent` must find the process there.
+    announced: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -233,6 +237,8 @@ pub struct Monitor {
     notify: crate::sys::notify::Notifier,
     /// READY=1 sent: every PENT has been looked up once.
     ready: bool,
+    /// A seek adopted processes whose "Up" is not logged yet.
+    unannounced: bool,
     /// Whose processes PENTs adopt.
     owners: owners::Owners,
 }
@@ -307,6 +313,7 @@ impl Monitor {
             counts_dirty: true,
             notify: crate::sys::notify::Notifier::from_env(),
             ready: false,
+            unannounced: false,
             owners,
         };
         m.publish();
@@ -395,7 +402,27 @@ impl Monitor {
             }
         }
         self.publish();
+        if std::mem::take(&mut self.unannounced) {
+            self.announce_ups();
+        }
         end
+    }
+
+    /// Logs "Up" for each process adopted since the last call, after
+    /// `publish` has written it to the table.
+    fn announce_ups(&mut self) {
+        for e in &mut self.entries {
+            for w in e.watched.iter_mut().filter(|w| !w.announced) {
+                w.announced = true;
+                log!(
+                    self.log,
+                    Severity::Info,
+                    "({} ,pid={}) Up",
+                    e.pent.name,
+                    w.pid
+                );
+            }
+        }
     }
 
     /// A restart program still running at its RESTART_TIMEOUT is killed
@@ -676,11 +703,11 @@ impl Monitor {
                 e.dirty = true;
                 e.found = true;
                 adopted_any = true;
-                log!(log, Severity::Info, "({} ,pid={}) Up", e.pent.name, p.pid);
             }
         });
         if adopted_any {
             self.counts_dirty = true;
+            self.unannounced = true;
         }
         let mut end = None;
         for i in 0..self.entries.len() {
@@ -982,6 +1009,7 @@ fn adopt(epoll: &OwnedFd, use_pidfd: bool, pid: i32, start: u64) -> Option<Watch
             pid,
             start,
             pidfd: None,
+            announced: false,
         });
     }
     let fd = rustix::process::pidfd_open(Pid::from_raw(pid)?, PidfdFlags::empty()).ok()?;
@@ -999,6 +1027,7 @@ fn adopt(epoll: &OwnedFd, use_pidfd: bool, pid: i32, start: u64) -> Option<Watch
         pid,
         start,
         pidfd: Some(fd),
+        announced: false,
     })
 }
 
