@@ -78,8 +78,19 @@ fn pcheck_ready_after_the_look_up_watchdog_and_stopping() {
         ],
     );
     listener.wait_for("READY=1", 5 * S);
-    // READY came after the look-up that found the daemon.
-    assert_eq!(w.count_log(&format!("({name} ,pid={pid}) Up")), 1);
+    // READY came after the look-up that found the daemon: the table
+    // already shows it (the log line may still be in the reader's queue).
+    let out = w.run(
+        "padmin",
+        &["-f", pfile.to_str().unwrap(), "-c", "show", "pent"],
+    );
+    let pent = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        pent.contains(&format!("pid            = {pid}\n"))
+            && pent.contains("proc_sts       = AVAIL\n"),
+        "{pent}"
+    );
+    w.wait_log(&format!("({name} ,pid={pid}) Up"), 5 * S);
     listener.wait_for("STATUS=watching 1 of 1 processes", 5 * S);
     // WATCHDOG=1 every 100 ms: count over one second.
     let dogs = listener.count_during("WATCHDOG=1", S);

@@ -372,6 +372,7 @@ impl Monitor {
             }
         }
         let mut end = None;
+        let mut became_ready = false;
         for k in 0..self.events.len() {
             let token = self.events[k].data.u64();
             if token == SIGNAL_TOKEN {
@@ -394,16 +395,20 @@ impl Monitor {
         if end.is_none() && self.entries.iter().any(|e| e.is_due(now)) {
             end = self.seek(now);
             // Every PENT is due at start: after the first look-up of all
-            // of them the service manager may rely on pcheck.
+            // of them (published and logged) the service manager may rely
+            // on pcheck.
             if !self.ready {
                 self.ready = true;
                 self.counts_dirty = true;
-                self.notify.send(format_args!("READY=1"));
+                became_ready = true;
             }
         }
         self.publish();
         if std::mem::take(&mut self.unannounced) {
             self.announce_ups();
+        }
+        if became_ready {
+            self.notify.send(format_args!("READY=1"));
         }
         end
     }
