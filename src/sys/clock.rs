@@ -66,6 +66,16 @@ const REREAD_SECS: i64 = 60;
 
 static KEPT: std::sync::Mutex<Option<Kept>> = std::sync::Mutex::new(None);
 
+/// Reads the zone now, as the first call after [`REREAD_SECS`] would.
+/// Run right after the start-up trim (`sys::mem`): the code of this
+/// timer-driven re-read is then resident from the start instead of being
+/// faulted back a minute into the steady state, a page of growth in a
+/// monitor that otherwise touches nothing new.
+pub fn reread_zone() {
+    KEPT.lock().unwrap_or_else(|e| e.into_inner()).take();
+    local(now_unix());
+}
+
 /// Seconds east of UTC at `t` (see [`local`]). Kept between calls: the
 /// zone file's open, reads and parse came before every syslog line, two of
 /// them before each restart pcheck makes (issue 15: kill → restart

@@ -60,6 +60,7 @@ pub fn trim_startup_pages() -> usize {
     if let Some(lo) = stack {
         trimmed += trim_stack_below_here(lo);
     }
+    crate::sys::clock::reread_zone();
     // SAFETY: plain libc call; glibc returns free heap pages to the kernel.
     unsafe { libc::malloc_trim(0) };
     trimmed
