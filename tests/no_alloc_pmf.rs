@@ -33,16 +33,26 @@ fn find(scanner: &mut Scanner, name: &[u8]) -> Option<i32> {
     found
 }
 
+/// Reads every queued log line; true when one contains `needle`. The
+/// socket holds only `net.unix.max_dgram_qlen` (10) lines, and the
+/// supervisor drops a line rather than block: lines left queued (the
+/// handlers' runners log too) would make it drop the next one waited for.
+fn drain_log(log: &UnixDatagram, needle: &[u8]) -> bool {
+    let mut buf = [0u8; 2048];
+    let mut found = false;
+    while let Ok(n) = log.recv(&mut buf) {
+        found |= needle.is_empty() || buf[..n].windows(needle.len()).any(|w| w == needle);
+    }
+    found
+}
+
 /// Turns the loop until a log line containing `needle` arrives.
 fn turn_until(sup: &mut Supervisor, log: &UnixDatagram, needle: &[u8], limit: Duration) -> bool {
     let deadline = Instant::now() + limit;
-    let mut buf = [0u8; 2048];
     while Instant::now() < deadline {
         assert!(sup.run_once(Some(Duration::from_millis(20))).is_none());
-        while let Ok(n) = log.recv(&mut buf) {
-            if buf[..n].windows(needle.len()).any(|w| w == needle) {
-                return true;
-            }
+        if drain_log(log, needle) {
+            return true;
         }
     }
     false
@@ -52,12 +62,14 @@ fn turn_until(sup: &mut Supervisor, log: &UnixDatagram, needle: &[u8], limit: Du
 fn turn_until_running(
     sup: &mut Supervisor,
     scanner: &mut Scanner,
+    log: &UnixDatagram,
     name: &[u8],
     not: Option<i32>,
 ) -> i32 {
     let deadline = Instant::now() + Duration::from_secs(5);
     while Instant::now() < deadline {
         assert!(sup.run_once(Some(Duration::from_millis(5))).is_none());
+        drain_log(log, b"");
         if let Some(pid) = find(scanner, name).filter(|&p| Some(p) != not) {
             return pid;
         }
@@ -100,8 +112,8 @@ fn cycles(connector: bool, events: &Path, key: i32, log: &UnixDatagram) -> (Stri
     let mut sup = Supervisor::start(&cfg, reg, Syslog::new("pmfd")).unwrap();
     assert_eq!(sup.uses_connector(), connector);
     let mut scanner = Scanner::new().unwrap();
-    let mut parent = turn_until_running(&mut sup, &mut scanner, name.as_bytes(), None);
-    let mut kid = turn_until_running(&mut sup, &mut scanner, child.as_bytes(), None);
+    let mut parent = turn_until_running(&mut sup, &mut scanner, log, name.as_bytes(), None);
+    let mut kid = turn_until_running(&mut sup, &mut scanner, log, child.as_bytes(), None);
     let mut side = Registry::new(key);
     let slot = side.find(&cfg.tag).unwrap().unwrap().slot;
 
@@ -122,8 +134,8 @@ fn cycles(connector: bool, events: &Path, key: i32, log: &UnixDatagram) -> (Stri
             b": restarted ",
             Duration::from_secs(5)
         ));
-        parent = turn_until_running(&mut sup, &mut scanner, name.as_bytes(), Some(parent));
-        kid = turn_until_running(&mut sup, &mut scanner, child.as_bytes(), Some(kid));
+        parent = turn_until_running(&mut sup, &mut scanner, log, name.as_bytes(), Some(parent));
+        kid = turn_until_running(&mut sup, &mut scanner, log, child.as_bytes(), Some(kid));
     }
     // `pmfadm -k TAG CONT` as pmfadm posts it, then idle turns.
     let me = mamori::sys::getpid();

@@ -419,7 +419,10 @@ impl Supervisor {
         let mut k = self.tracked.len();
         while k > 0 {
             k -= 1;
-            if !seen[k] {
+            // The program itself is always our child: dead but not yet
+            // reaped, it is a zombie the scan skips, and dropping it here
+            // lost its "ended" line and exit status. Reaping removes it.
+            if !seen[k] && self.tracked[k].depth > 0 {
                 self.tracked.swap_remove(k);
                 seen[k] = seen[self.tracked.len()];
             }
