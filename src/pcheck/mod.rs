@@ -65,10 +65,6 @@ struct Watched {
     start: u64,
     /// `None` in /proc fallback mode.
     pidfd: Option<OwnedFd>,
-    /// Its "Up" line has been logged. The line waits until the table
-    /// holds the pid: an administrator who reads "Up" in the log and
-    /// runs `padmin -c show pent` must find the process there.
-    announced: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +103,11 @@ struct Entry {
     dirty: bool,
     /// Set by a seek that adopted a new process for this entry.
     found: bool,
+    /// How many of the last `watched` have no "Up" line yet. The line
+    /// waits until the table holds the pid: an administrator who reads
+    /// "Up" and runs `padmin -c show pent` must find the process there.
+    /// Zero outside a loop turn, so no death reorders them meanwhile.
+    unannounced: u8,
     /// When the running restart program is killed (RESTART_TIMEOUT).
     restart_deadline: Option<Instant>,
     /// Pids with the name but another owner, already logged.
@@ -144,6 +145,7 @@ impl Entry {
             overflow_logged: false,
             dirty: true,
             found: false,
+            unannounced: 0,
         }
     }
 
@@ -417,8 +419,8 @@ impl Monitor {
     /// `publish` has written it to the table.
     fn announce_ups(&mut self) {
         for e in &mut self.entries {
-            for w in e.watched.iter_mut().filter(|w| !w.announced) {
-                w.announced = true;
+            let new = usize::from(std::mem::take(&mut e.unannounced));
+            for w in &e.watched[e.watched.len().saturating_sub(new)..] {
                 log!(
                     self.log,
                     Severity::Info,
@@ -701,6 +703,7 @@ impl Monitor {
                     continue;
                 };
                 let _ = e.watched.push(w);
+                e.unannounced += 1;
                 e.shown.clear();
                 for w in &e.watched {
                     let _ = e.shown.push(w.pid);
@@ -1014,7 +1017,6 @@ fn adopt(epoll: &OwnedFd, use_pidfd: bool, pid: i32, start: u64) -> Option<Watch
             pid,
             start,
             pidfd: None,
-            announced: false,
         });
     }
     let fd = rustix::process::pidfd_open(Pid::from_raw(pid)?, PidfdFlags::empty()).ok()?;
@@ -1032,7 +1034,6 @@ fn adopt(epoll: &OwnedFd, use_pidfd: bool, pid: i32, start: u64) -> Option<Watch
         pid,
         start,
         pidfd: Some(fd),
-        announced: false,
     })
 }
 
